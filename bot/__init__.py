@@ -1,0 +1,1 @@
+"""12345 hotline voice bot: the conversational side (config, speech, dialogue, calls, API)."""

@@ -1,0 +1,48 @@
+"""The FastAPI application of one bot worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
+
+from bot.api import calls, phone
+from bot.config import Settings
+from bot.pipeline import Worker
+from bot.webrtc.ice import use_host_addresses
+
+
+def create_app(settings: Settings, worker: Worker | None = None) -> FastAPI:
+    """Build the app; `worker` (models, voice, store) is loaded at startup unless given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        use_host_addresses(settings.webrtc.host_addresses)
+        app.state.settings = settings
+        app.state.worker = worker or await asyncio.to_thread(Worker.load, settings)
+        app.state.webrtc = SmallWebRTCRequestHandler()
+        app.state.calls = set()
+        yield
+        for task in list(app.state.calls):
+            task.cancel()
+        await asyncio.gather(*app.state.calls, return_exceptions=True)
+        await app.state.webrtc.close()
+        await app.state.worker.store.close()
+
+    app = FastAPI(
+        title="12345 hotline voice bot",
+        description="Citizen phone page, WebRTC signalling and call records.",
+        lifespan=lifespan,
+    )
+    app.include_router(phone.router)
+    app.include_router(calls.router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the worker is up and its models are loaded."""
+        return {"status": "ok"}
+
+    return app

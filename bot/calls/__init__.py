@@ -1,0 +1,1 @@
+"""Per-call records: turns with timestamps (Redis) and a two-channel WAV recording (disk)."""

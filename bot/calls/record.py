@@ -1,0 +1,50 @@
+"""What the bot keeps about each call: who, when, and every turn with its timings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Channel = Literal["webrtc", "sip"]
+
+
+class Turn(BaseModel):
+    """One exchange: what the caller said (absent for the greeting) and the bot's reply.
+
+    Timestamps are Unix epoch seconds; `latency_ms` is caller speech end → first bot audio out.
+    """
+
+    index: int
+    caller_text: str | None = None
+    bot_text: str | None = None
+    speech_end: float | None = Field(None, description="caller stopped speaking (VAD)")
+    asr_final: float | None = Field(None, description="final transcript ready")
+    reply_ready: float | None = Field(None, description="dialogue reply text ready")
+    first_tts_audio: float | None = Field(None, description="first synthesised audio chunk")
+    first_audio_out: float | None = Field(None, description="first reply audio frame sent")
+    interrupted: bool = Field(False, description="the caller barged in on this reply")
+
+    @property
+    def latency_ms(self) -> float | None:
+        if self.speech_end is None or self.first_audio_out is None:
+            return None
+        return round((self.first_audio_out - self.speech_end) * 1000, 1)
+
+
+class CallRecord(BaseModel):
+    id: str
+    channel: Channel
+    caller: str | None = None
+    started_at: float
+    ended_at: float | None = None
+    recording: str | None = Field(None, description="WAV path: left = caller, right = bot")
+    interim: str | None = Field(None, description="what the caller is saying right now")
+    turns: list[Turn] = Field(default_factory=list)
+
+    def public(self) -> dict[str, object]:
+        """The JSON shape served by the API (turns carry their computed latency)."""
+        data = self.model_dump()
+        for turn, dumped in zip(self.turns, data["turns"], strict=True):
+            dumped["latency_ms"] = turn.latency_ms
+        return data

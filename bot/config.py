@@ -1,0 +1,163 @@
+"""Configuration: embedded defaults (config/hotline.yaml) < --config file < HOTLINE_* env vars.
+
+Every field is validated at start; a bad value is refused with one sentence naming it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration value or file the bot refuses to start with."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HttpConfig(_Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+
+
+class RedisConfig(_Section):
+    url: str = Field(pattern=r"^rediss?://")
+    key_prefix: str = Field(min_length=1)
+    call_ttl_days: int = Field(ge=1)
+
+
+class ModelsConfig(_Section):
+    cache_dir: Path
+
+
+class AsrConfig(_Section):
+    language: str
+    initial_prompt: str
+    beam_size: int = Field(ge=1, le=10)
+    cpu_threads: int = Field(ge=1)
+    window_s: int = Field(ge=8, le=30)
+    interim_interval_s: float = Field(gt=0)
+    max_utterance_s: float = Field(gt=1, le=29)
+    max_compression_ratio: float = Field(gt=1)
+    no_speech_threshold: float = Field(ge=0, le=1)
+    max_concurrent: int = Field(ge=1)
+
+
+class VadConfig(_Section):
+    aggressiveness: int = Field(ge=0, le=3)
+    start_s: float = Field(gt=0, le=2)
+    stop_s: float = Field(gt=0, le=5)
+    min_volume: float = Field(ge=0, le=1)
+
+
+class TtsConfig(_Section):
+    voices_file: Path
+    language: str
+
+
+class WebRTCConfig(_Section):
+    ice_servers: list[str]
+    host_addresses: list[str]
+
+
+class CallsConfig(_Section):
+    recordings_dir: Path
+
+
+class DialogueConfig(_Section):
+    greeting: str = Field(min_length=1)
+    acknowledgement: str = Field(min_length=1)
+    not_heard: str = Field(min_length=1)
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one bot worker."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    http: HttpConfig
+    redis: RedisConfig
+    models: ModelsConfig
+    asr: AsrConfig
+    vad: VadConfig
+    tts: TtsConfig
+    webrtc: WebRTCConfig
+    calls: CallsConfig
+    dialogue: DialogueConfig
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables win over the YAML layers passed in as init arguments.
+        return env_settings, init_settings
+
+    def project_path(self, path: Path) -> Path:
+        """Resolve a configured path: `~` expanded, relative paths against the project root."""
+        path = path.expanduser()
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc.strerror}.") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"Config file {where} is not valid YAML: {exc}.") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file {path} must hold a mapping of sections, not {data!r}.")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    env = "HOTLINE_" + "__".join(str(part) for part in first["loc"]).upper()
+    if first["type"] == "extra_forbidden":
+        return f"Unknown configuration field '{field}'."
+    if first["type"] == "missing":
+        return f"Configuration field '{field}' is missing."
+    value = first.get("input")
+    return f"Configuration field '{field}' (or {env}) has the bad value {value!r}: {first['msg']}."
+
+
+def load_settings(config_path: Path | None = None) -> Settings:
+    """Load and validate the configuration, raising ConfigError with one clear sentence."""
+    layers = _read_yaml(DEFAULT_CONFIG)
+    if config_path is not None:
+        layers = _merge(layers, _read_yaml(config_path))
+    try:
+        return Settings(**layers)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from exc

@@ -1,0 +1,1 @@
+"""The conversational brain: an engine turns caller utterances into the bot's replies."""

@@ -1,0 +1,30 @@
+"""The interface between the voice pipeline and whatever decides what the bot says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something the bot says; `hangup` ends the call after it has been spoken."""
+
+    text: str
+    hangup: bool = False
+
+
+class DialogueSession(Protocol):
+    """One call's conversation state."""
+
+    async def start(self) -> list[Reply]:
+        """What the bot says when the call connects."""
+        ...
+
+    async def handle(self, utterance: str) -> list[Reply]:
+        """The replies to one final caller utterance."""
+        ...
+
+
+class DialogueEngine(Protocol):
+    def new_session(self, call_id: str, caller: str | None) -> DialogueSession: ...

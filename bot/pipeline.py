@@ -1,0 +1,132 @@
+"""One pipecat Pipeline per call, the same for every transport:
+
+transport in → VAD → barge-in → streaming ASR → dialogue → TTS → transport out → recorder
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from loguru import logger
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.runner import PipelineRunner
+from pipecat.pipeline.task import PipelineParams, PipelineTask
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.transports.base_transport import BaseTransport
+
+from bot.calls.call_log import CallLog
+from bot.calls.record import CallRecord
+from bot.calls.recorder import CallRecorder
+from bot.calls.store import CallStore
+from bot.calls.turn_observer import TurnObserver
+from bot.config import Settings
+from bot.dialogue.acknowledging_engine import AcknowledgingEngine
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
+from bot.model_cache import ASSETS
+from bot.speech.barge_in import BargeIn
+from bot.speech.offline_tts import OfflineTTSService
+from bot.speech.vad import WebRTCVADAnalyzer
+from bot.speech.voice import Voice
+from bot.speech.voice_registry import load_voice
+from bot.speech.whisper_stt import WhisperSTTService
+from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
+
+
+@dataclass
+class Worker:
+    """What every call of one worker process shares: models, voice, store, dialogue engine."""
+
+    settings: Settings
+    transcriber: WhisperTranscriber
+    voice: Voice
+    store: CallStore
+    engine: DialogueEngine
+
+    @classmethod
+    def load(cls, settings: Settings) -> Worker:
+        cache_dir = settings.project_path(settings.models.cache_dir)
+        return cls(
+            settings=settings,
+            transcriber=WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr),
+            voice=load_voice(
+                settings.project_path(settings.tts.voices_file), cache_dir, settings.tts.language
+            ),
+            store=CallStore.from_url(
+                settings.redis.url, settings.redis.key_prefix, settings.redis.call_ttl_days
+            ),
+            engine=AcknowledgingEngine(settings.dialogue),
+        )
+
+    def build_task(self, transport: BaseTransport, log: CallLog, recorder: CallRecorder) -> PipelineTask:
+        settings = self.settings
+        vad = VADProcessor(
+            vad_analyzer=WebRTCVADAnalyzer(
+                aggressiveness=settings.vad.aggressiveness,
+                params=VADParams(
+                    confidence=0.5,
+                    start_secs=settings.vad.start_s,
+                    stop_secs=settings.vad.stop_s,
+                    min_volume=settings.vad.min_volume,
+                ),
+            )
+        )
+        stt = WhisperSTTService(
+            transcriber=self.transcriber,
+            interim_interval_s=settings.asr.interim_interval_s,
+            max_utterance_s=settings.asr.max_utterance_s,
+        )
+        dialogue = DialogueProcessor(self.engine.new_session(log.record.id, log.record.caller))
+        tts = OfflineTTSService(voice=self.voice)
+        pipeline = Pipeline(
+            [
+                transport.input(),
+                vad,
+                BargeIn(),
+                stt,
+                dialogue,
+                tts,
+                transport.output(),
+                recorder.processor,
+            ]
+        )
+        return PipelineTask(
+            pipeline,
+            params=PipelineParams(
+                audio_in_sample_rate=SAMPLE_RATE,
+                audio_out_sample_rate=self.voice.sample_rate,
+                enable_metrics=True,
+            ),
+            observers=[TurnObserver(log)],
+        )
+
+    async def run_call(self, transport: BaseTransport, record: CallRecord) -> None:
+        """Run one call until the caller hangs up (or the dialogue ends it)."""
+        recordings = self.settings.project_path(self.settings.calls.recordings_dir)
+        recorder = CallRecorder(recordings / f"{record.id}.wav")
+        record.recording = str(recorder.path)
+        log = CallLog(record, self.store)
+        log.start()
+        task = self.build_task(transport, log, recorder)
+
+        @transport.event_handler("on_client_connected")
+        async def _connected(_transport: BaseTransport, _client: object) -> None:
+            await recorder.start()
+            await task.queue_frame(CallConnectedFrame())
+
+        @transport.event_handler("on_client_disconnected")
+        async def _disconnected(_transport: BaseTransport, _client: object) -> None:
+            await task.cancel()
+
+        logger.info(f"call {record.id} ({record.channel}) started")
+        try:
+            await PipelineRunner(handle_sigint=False).run(task)
+        except asyncio.CancelledError:
+            await task.cancel()
+            raise
+        finally:
+            await recorder.stop()
+            await log.close()
+            logger.info(f"call {record.id} ended after {len(record.turns)} turns")

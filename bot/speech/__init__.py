@@ -1,0 +1,1 @@
+"""Speech services for the per-call pipeline: VAD, streaming ASR and TTS."""

@@ -1,0 +1,131 @@
+"""Streaming Whisper STT: interim transcripts while the caller speaks, a final one at end of turn.
+
+Turn boundaries come from the VAD frames upstream (VADUserStarted/StoppedSpeakingFrame).
+A short pre-roll is kept so the first syllable, spoken before VAD confirmed speech, is heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator
+
+import numpy as np
+import soxr
+from pipecat.frames.frames import (
+    Frame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.stt_service import STTService
+from pipecat.utils.time import time_now_iso8601
+
+from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
+
+PRE_ROLL_S = 0.4
+
+
+class WhisperSTTService(STTService):
+    def __init__(
+        self,
+        *,
+        transcriber: WhisperTranscriber,
+        interim_interval_s: float = 1.0,
+        max_utterance_s: float = 25.0,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._transcriber = transcriber
+        self._interim_interval_s = interim_interval_s
+        self._max_utterance_s = max_utterance_s
+        self._pre_roll: deque[bytes] = deque()
+        self._pre_roll_bytes = 0
+        self._utterance: bytearray | None = None
+        self._interim_task: asyncio.Task[None] | None = None
+        self._finals = asyncio.Lock()
+
+    def can_generate_metrics(self) -> bool:
+        return True
+
+    def _to_16k(self, pcm: bytes) -> bytes:
+        if self.sample_rate == SAMPLE_RATE:
+            return pcm
+        samples = np.frombuffer(pcm, dtype=np.int16)
+        return soxr.resample(samples, self.sample_rate, SAMPLE_RATE, quality="HQ").tobytes()
+
+    def _seconds(self, pcm: bytes | bytearray) -> float:
+        return len(pcm) / 2 / self.sample_rate
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
+        if self._utterance is None:
+            self._pre_roll.append(audio)
+            self._pre_roll_bytes += len(audio)
+            while self._pre_roll_bytes / 2 / self.sample_rate > PRE_ROLL_S and self._pre_roll:
+                self._pre_roll_bytes -= len(self._pre_roll.popleft())
+        else:
+            self._utterance.extend(audio)
+            if self._seconds(self._utterance) >= self._max_utterance_s:
+                await self._finish_utterance()
+                self._begin_utterance()
+        yield None
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, VADUserStartedSpeakingFrame):
+            self._begin_utterance()
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            await self._finish_utterance()
+
+    def _begin_utterance(self) -> None:
+        self._utterance = bytearray(b"".join(self._pre_roll))
+        self._pre_roll.clear()
+        self._pre_roll_bytes = 0
+        if self._interim_task is None:
+            self._interim_task = self.create_task(self._interims(), "whisper-interims")
+
+    async def _finish_utterance(self) -> None:
+        if self._utterance is None:
+            return
+        pcm = bytes(self._utterance)
+        self._utterance = None
+        if self._interim_task is not None:
+            await self.cancel_task(self._interim_task)
+            self._interim_task = None
+        self.create_task(self._final(pcm), "whisper-final")
+
+    async def _interims(self) -> None:
+        while True:
+            await asyncio.sleep(self._interim_interval_s)
+            if self._utterance is None:
+                return
+            result = await self._transcriber.transcribe(self._to_16k(bytes(self._utterance)))
+            if result.text and self._utterance is not None:
+                await self.push_frame(
+                    InterimTranscriptionFrame(
+                        text=result.text, user_id=self._user_id, timestamp=time_now_iso8601()
+                    )
+                )
+
+    async def _final(self, pcm: bytes) -> None:
+        async with self._finals:  # finals leave in the order their turns ended
+            await self.start_processing_metrics()
+            result = await self._transcriber.transcribe(self._to_16k(pcm))
+            await self.stop_processing_metrics()
+            if result.text:
+                await self.push_frame(
+                    TranscriptionFrame(
+                        text=result.text,
+                        user_id=self._user_id,
+                        timestamp=time_now_iso8601(),
+                        finalized=True,
+                    )
+                )
+
+    async def cleanup(self) -> None:
+        if self._interim_task is not None:
+            await self.cancel_task(self._interim_task)
+            self._interim_task = None
+        await super().cleanup()

@@ -1,0 +1,1 @@
+"""WebRTC specifics for the browser phone (ICE address selection)."""
