@@ -41,9 +41,7 @@ def _serve(settings: Settings) -> int:
     if check_all(cache_dir):
         _progress("First start: assembling the embedded models (this takes a few minutes).")
         prepare_all(cache_dir, _progress)
-    _progress(
-        f"Serving the hotline bot on http://{settings.http.host}:{settings.http.port}/phone"
-    )
+    _progress(f"Serving the hotline bot on http://{settings.http.host}:{settings.http.port}/phone")
     uvicorn.run(
         create_app(settings), host=settings.http.host, port=settings.http.port, log_level="info"
     )
@@ -52,9 +50,7 @@ def _serve(settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
-    parser.add_argument(
-        "--config", type=Path, help="YAML file merged over config/hotline.yaml"
-    )
+    parser.add_argument("--config", type=Path, help="YAML file merged over config/hotline.yaml")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the bot: phone page, WebRTC calls, API")
     models = commands.add_parser("models", help="embedded models")

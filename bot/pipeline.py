@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from loguru import logger
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.runner import PipelineRunner
-from pipecat.pipeline.task import PipelineParams, PipelineTask
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.transports.base_transport import BaseTransport
+from pipecat.workers.runner import WorkerRunner
 
 from bot.calls.call_log import CallLog
 from bot.calls.record import CallRecord
@@ -36,7 +36,7 @@ from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
 
 
 @dataclass
-class Worker:
+class CallServices:
     """What every call of one worker process shares: models, voice, store, dialogue engine."""
 
     settings: Settings
@@ -46,7 +46,7 @@ class Worker:
     engine: DialogueEngine
 
     @classmethod
-    def load(cls, settings: Settings) -> Worker:
+    def load(cls, settings: Settings) -> CallServices:
         cache_dir = settings.project_path(settings.models.cache_dir)
         return cls(
             settings=settings,
@@ -60,7 +60,9 @@ class Worker:
             engine=AcknowledgingEngine(settings.dialogue),
         )
 
-    def build_task(self, transport: BaseTransport, log: CallLog, recorder: CallRecorder) -> PipelineTask:
+    def build_call_pipeline(
+        self, transport: BaseTransport, log: CallLog, recorder: CallRecorder
+    ) -> PipelineWorker:
         settings = self.settings
         vad = VADProcessor(
             vad_analyzer=WebRTCVADAnalyzer(
@@ -92,7 +94,7 @@ class Worker:
                 recorder.processor,
             ]
         )
-        return PipelineTask(
+        return PipelineWorker(
             pipeline,
             params=PipelineParams(
                 audio_in_sample_rate=SAMPLE_RATE,
@@ -100,6 +102,7 @@ class Worker:
                 enable_metrics=True,
             ),
             observers=[TurnObserver(log)],
+            enable_rtvi=False,
         )
 
     async def run_call(self, transport: BaseTransport, record: CallRecord) -> None:
@@ -109,7 +112,7 @@ class Worker:
         record.recording = str(recorder.path)
         log = CallLog(record, self.store)
         log.start()
-        task = self.build_task(transport, log, recorder)
+        task = self.build_call_pipeline(transport, log, recorder)
 
         @transport.event_handler("on_client_connected")
         async def _connected(_transport: BaseTransport, _client: object) -> None:
@@ -122,7 +125,9 @@ class Worker:
 
         logger.info(f"call {record.id} ({record.channel}) started")
         try:
-            await PipelineRunner(handle_sigint=False).run(task)
+            runner = WorkerRunner(handle_sigint=False)
+            await runner.add_workers(task)
+            await runner.run()
         except asyncio.CancelledError:
             await task.cancel()
             raise

@@ -11,18 +11,18 @@ from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHan
 
 from bot.api import calls, phone
 from bot.config import Settings
-from bot.pipeline import Worker
+from bot.pipeline import CallServices
 from bot.webrtc.ice import use_host_addresses
 
 
-def create_app(settings: Settings, worker: Worker | None = None) -> FastAPI:
-    """Build the app; `worker` (models, voice, store) is loaded at startup unless given."""
+def create_app(settings: Settings, services: CallServices | None = None) -> FastAPI:
+    """Build the app; `services` (models, voice, store) are loaded at startup unless given."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_host_addresses(settings.webrtc.host_addresses)
         app.state.settings = settings
-        app.state.worker = worker or await asyncio.to_thread(Worker.load, settings)
+        app.state.services = services or await asyncio.to_thread(CallServices.load, settings)
         app.state.webrtc = SmallWebRTCRequestHandler()
         app.state.calls = set()
         yield
@@ -30,7 +30,7 @@ def create_app(settings: Settings, worker: Worker | None = None) -> FastAPI:
             task.cancel()
         await asyncio.gather(*app.state.calls, return_exceptions=True)
         await app.state.webrtc.close()
-        await app.state.worker.store.close()
+        await app.state.services.store.close()
 
     app = FastAPI(
         title="12345 hotline voice bot",

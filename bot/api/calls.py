@@ -12,7 +12,7 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 
 def _store(request: Request) -> CallStore:
-    return request.app.state.worker.store
+    return request.app.state.services.store
 
 
 async def read_call(store: CallStore, call_id: str) -> dict[str, object]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from bot.api.calls import read_call
 from bot.calls.record import CallRecord
-from bot.pipeline import Worker
+from bot.pipeline import CallServices
 from bot.webrtc.ice import filter_offer_candidates
 
 router = APIRouter(prefix="/phone", tags=["phone"])
@@ -45,17 +45,17 @@ async def phone_page() -> str:
 @router.post("/offer")
 async def offer(request: Request, body: Offer) -> Answer:
     """Start a call from the browser: SDP offer in, SDP answer out (non-trickle ICE)."""
-    worker: Worker = request.app.state.worker
+    services: CallServices = request.app.state.services
     calls: set[asyncio.Task[None]] = request.app.state.calls
     record = CallRecord(id=uuid.uuid4().hex, channel="webrtc", started_at=time.time())
-    sdp = filter_offer_candidates(body.sdp, worker.settings.webrtc.host_addresses)
+    sdp = filter_offer_candidates(body.sdp, services.settings.webrtc.host_addresses)
 
     async def on_connection(connection: SmallWebRTCConnection) -> None:
         transport = SmallWebRTCTransport(
             webrtc_connection=connection,
             params=TransportParams(audio_in_enabled=True, audio_out_enabled=True),
         )
-        task = asyncio.create_task(worker.run_call(transport, record), name=f"call-{record.id}")
+        task = asyncio.create_task(services.run_call(transport, record), name=f"call-{record.id}")
         calls.add(task)
         task.add_done_callback(calls.discard)
 
@@ -72,4 +72,4 @@ async def offer(request: Request, body: Offer) -> Answer:
 @router.get("/calls/{call_id}")
 async def phone_call(request: Request, call_id: str) -> dict[str, object]:
     """The caller's own call record (the page polls it for the live transcript)."""
-    return await read_call(request.app.state.worker.store, call_id)
+    return await read_call(request.app.state.services.store, call_id)

@@ -27,7 +27,9 @@ class CallRecorder:
     async def start(self) -> None:
         await self.processor.start_recording()
 
-    async def _write(self, _processor: object, audio: bytes, sample_rate: int, channels: int) -> None:
+    async def _write(
+        self, _processor: object, audio: bytes, sample_rate: int, channels: int
+    ) -> None:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = sf.SoundFile(

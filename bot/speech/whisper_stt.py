@@ -20,6 +20,7 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
@@ -37,7 +38,11 @@ class WhisperSTTService(STTService):
         max_utterance_s: float = 25.0,
         **kwargs: object,
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            settings=STTSettings(model="whisper-base", language=None),
+            ttfs_p99_latency=0.6,
+            **kwargs,  # type: ignore[arg-type]
+        )
         self._transcriber = transcriber
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s

@@ -39,9 +39,7 @@ def _reachable(candidate_address: str, loopback_only: bool) -> bool:
 
 def filter_offer_candidates(sdp: str, addresses: list[str]) -> str:
     """Remove remote candidates that a loopback-only bot could never reach."""
-    loopback_only = bool(addresses) and all(
-        ipaddress.ip_address(a).is_loopback for a in addresses
-    )
+    loopback_only = bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
     if not loopback_only:
         return sdp
     kept = []

@@ -1,0 +1,1 @@
+"""Real peers and fixtures shared by the integration tests."""
