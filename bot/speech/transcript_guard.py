@@ -20,8 +20,9 @@ PHANTOM_PATTERNS = [
     )
 ]
 
-# A unit of 1-8 characters repeated 4+ times in a row is a decoder loop, not speech.
-_LOOP = re.compile(r"(.{1,8}?)\1{3,}", re.DOTALL)
+# A phrase of 2-8 characters said 4+ times in a row, or one character 8+ times, is a decoder
+# loop, not speech ("谢谢谢谢" and "好的好的" are ordinary Mandarin).
+_LOOPS = (re.compile(r"(.{2,8}?)\1{3,}", re.DOTALL), re.compile(r"(.)\1{7,}", re.DOTALL))
 _SPACES = re.compile(r"\s+")
 
 
@@ -31,7 +32,9 @@ def to_simplified(text: str) -> str:
 
 def cut_loops(text: str) -> str:
     """Collapse runaway repetitions ("好的好的好的好的好的" → "好的")."""
-    return _LOOP.sub(r"\1", text)
+    for loop in _LOOPS:
+        text = loop.sub(r"\1", text)
+    return text
 
 
 def is_phantom(text: str) -> bool:

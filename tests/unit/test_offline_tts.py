@@ -1,0 +1,50 @@
+"""OfflineTTSService: TTSSpeakFrame in, audible audio at the pipeline's output rate out."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pipecat.frames.frames import TTSAudioRawFrame, TTSSpeakFrame, TTSStartedFrame, TTSStoppedFrame
+from pipecat.pipeline.worker import PipelineParams
+from pipecat.tests.utils import run_test
+
+from bot.config import Settings
+from bot.speech.offline_tts import OfflineTTSService
+from bot.speech.voice_registry import VoiceError, load_voice, read_registry
+
+
+def audio_of(frames: list) -> tuple[np.ndarray, set[int]]:
+    chunks = [f for f in frames if isinstance(f, TTSAudioRawFrame)]
+    pcm = np.frombuffer(b"".join(f.audio for f in chunks), dtype=np.int16)
+    return pcm, {f.sample_rate for f in chunks}
+
+
+@pytest.mark.parametrize(("language", "text"), [("zh", "您好，请问有什么可以帮您？"), ("en", "Hello there.")])
+async def test_speaks_at_the_output_rate(
+    settings: Settings, cache_dir: Path, language: str, text: str
+) -> None:
+    voice = load_voice(settings.project_path(settings.tts.voices_file), cache_dir, language)
+    down, _ = await run_test(
+        OfflineTTSService(voice=voice),
+        frames_to_send=[TTSSpeakFrame(text=text)],
+        expected_down_frames=None,
+        pipeline_params=PipelineParams(audio_out_sample_rate=16000),
+    )
+    kinds = [type(f) for f in down]
+    assert kinds.index(TTSStartedFrame) < kinds.index(TTSAudioRawFrame) < kinds.index(TTSStoppedFrame)
+    pcm, rates = audio_of(down)
+    assert rates == {16000}
+    assert len(pcm) / 16000 > 0.5  # at least half a second of speech
+    assert np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) > 500  # audible, not silence
+
+
+def test_registry_errors_name_the_problem(tmp_path: Path, cache_dir: Path) -> None:
+    registry = tmp_path / "voices.yaml"
+    registry.write_text("voices:\n  zh:\n    engine: festival\n    asset: x\n")
+    with pytest.raises(VoiceError, match=r"voices.zh.engine"):
+        read_registry(registry)
+    registry.write_text("voices:\n  zh:\n    engine: piper\n    model: missing.onnx\n")
+    with pytest.raises(VoiceError, match=r"missing.onnx.*does not exist"):
+        load_voice(registry, cache_dir, "zh")
+    with pytest.raises(VoiceError, match=r"No voice for language 'fr'.*has: zh"):
+        load_voice(registry, cache_dir, "fr")

@@ -1,0 +1,28 @@
+from bot.speech.transcript_guard import clean_transcript, cut_loops
+
+
+def test_traditional_characters_become_simplified() -> None:
+    assert clean_transcript("我想辦理居住證") == "我想办理居住证"
+
+
+def test_repetition_loops_are_collapsed() -> None:
+    assert cut_loops("好的好的好的好的好的好的") == "好的"
+    assert clean_transcript("我要投诉投诉投诉投诉投诉噪音") == "我要投诉噪音"
+
+
+def test_ordinary_repetition_is_kept() -> None:
+    assert clean_transcript("谢谢谢谢") == "谢谢谢谢"
+
+
+def test_silence_phantoms_are_dropped() -> None:
+    assert clean_transcript("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目") == ""
+    assert clean_transcript("字幕由Amara.org社区提供") == ""
+    assert clean_transcript("以下是普通话的句子。") == ""
+
+
+def test_punctuation_only_is_nothing() -> None:
+    assert clean_transcript(" 。，") == ""
+
+
+def test_normal_sentence_passes_through() -> None:
+    assert clean_transcript(" 我想问一下公积金怎么提取。 ") == "我想问一下公积金怎么提取。"
