@@ -45,6 +45,8 @@ async def phone_page() -> str:
 @router.post("/offer")
 async def offer(request: Request, body: Offer) -> Answer:
     """Start a call from the browser: SDP offer in, SDP answer out (non-trickle ICE)."""
+    if "m=audio" not in body.sdp:
+        raise HTTPException(400, detail="The SDP offer could not be used: it has no audio stream.")
     services: CallServices = request.app.state.services
     calls: set[asyncio.Task[None]] = request.app.state.calls
     record = CallRecord(id=uuid.uuid4().hex, channel="webrtc", started_at=time.time())

@@ -23,7 +23,9 @@ class Turn(BaseModel):
     reply_ready: float | None = Field(None, description="dialogue reply text ready")
     first_tts_audio: float | None = Field(None, description="first synthesised audio chunk")
     first_audio_out: float | None = Field(None, description="first reply audio frame sent")
-    interrupted: bool = Field(False, description="the caller barged in on this reply")
+    interrupted_at: float | None = Field(
+        None, description="the caller barged in and the bot's audio was cut off"
+    )
 
     @property
     def latency_ms(self) -> float | None:

@@ -86,7 +86,7 @@ class TurnObserver(BaseObserver):
         elif isinstance(frame, InterruptionFrame) and self._bot_speaking:
             for turn in reversed(self._turns):
                 if turn.reply_ready is not None:
-                    turn.interrupted = True
+                    turn.interrupted_at = now
                     break
             self._bot_speaking = False
             self._log.changed()

@@ -27,7 +27,9 @@ def speak(text: str, rate: int) -> np.ndarray:
     return soxr.resample(pcm, voice.sample_rate, rate).astype(np.int16)
 
 
-def write_wav(path: Path, pcm: np.ndarray, rate: int, lead_s: float = 0.0, tail_s: float = 0.0) -> Path:
+def write_wav(
+    path: Path, pcm: np.ndarray, rate: int, lead_s: float = 0.0, tail_s: float = 0.0
+) -> Path:
     silence = lambda seconds: np.zeros(int(rate * seconds), dtype=np.int16)  # noqa: E731
     sf.write(path, np.concatenate([silence(lead_s), pcm, silence(tail_s)]), rate, subtype="PCM_16")
     return path

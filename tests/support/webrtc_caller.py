@@ -26,6 +26,7 @@ class ScriptedMic(MediaStreamTrack):
         self._pending = np.zeros(0, dtype=np.int16)
         self._pts = 0
         self._start: float | None = None
+        # Wall-clock time of the first audible frame sent (not the leading silence).
         self.speech_started_at: float | None = None
 
     def say(self, pcm48k: np.ndarray) -> None:
@@ -38,9 +39,9 @@ class ScriptedMic(MediaStreamTrack):
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         chunk = np.zeros(FRAME, dtype=np.int16)
         if len(self._pending):
-            if self.speech_started_at is None:
-                self.speech_started_at = time.monotonic()
             take = self._pending[:FRAME]
+            if self.speech_started_at is None and np.sqrt(np.mean(take.astype(float) ** 2)) > 300:
+                self.speech_started_at = time.time()  # wall clock: comparable with the bot's
             chunk[: len(take)] = take
             self._pending = self._pending[FRAME:]
         frame = AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
@@ -83,7 +84,7 @@ class WebRTCCaller:
                 samples = samples.reshape(-1, frame.layout.nb_channels).mean(axis=1)
             self.ear.rate = frame.sample_rate
             self.ear.pcm.append(samples.astype(np.int16).ravel())
-            self.ear.levels.append((time.monotonic(), float(np.sqrt(np.mean(samples**2)))))
+            self.ear.levels.append((time.time(), float(np.sqrt(np.mean(samples**2)))))
 
     async def dial(self) -> None:
         self._pc.addTrack(self.mic)
@@ -104,8 +105,8 @@ class WebRTCCaller:
 
     async def wait_for_bot_audio(self, since: float, timeout: float) -> float:
         """Time the bot's audio first turned loud after `since`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
             loud = self.ear.loud_since(since)
             if loud:
                 return loud[0]

@@ -19,7 +19,9 @@ def audio_of(frames: list) -> tuple[np.ndarray, set[int]]:
     return pcm, {f.sample_rate for f in chunks}
 
 
-@pytest.mark.parametrize(("language", "text"), [("zh", "您好，请问有什么可以帮您？"), ("en", "Hello there.")])
+@pytest.mark.parametrize(
+    ("language", "text"), [("zh", "您好，请问有什么可以帮您？"), ("en", "Hello there.")]
+)
 async def test_speaks_at_the_output_rate(
     settings: Settings, cache_dir: Path, language: str, text: str
 ) -> None:
@@ -31,7 +33,9 @@ async def test_speaks_at_the_output_rate(
         pipeline_params=PipelineParams(audio_out_sample_rate=16000),
     )
     kinds = [type(f) for f in down]
-    assert kinds.index(TTSStartedFrame) < kinds.index(TTSAudioRawFrame) < kinds.index(TTSStoppedFrame)
+    assert (
+        kinds.index(TTSStartedFrame) < kinds.index(TTSAudioRawFrame) < kinds.index(TTSStoppedFrame)
+    )
     pcm, rates = audio_of(down)
     assert rates == {16000}
     assert len(pcm) / 16000 > 0.5  # at least half a second of speech

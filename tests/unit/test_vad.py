@@ -41,9 +41,7 @@ def vad_events(down: list) -> list[type]:
 async def test_speech_between_silences_is_one_turn() -> None:
     silence = np.zeros(RATE, dtype=np.int16)
     pcm = np.concatenate([silence, speak("我想问一下公积金怎么提取", RATE), silence])
-    down, _ = await run_test(
-        vad_processor(), frames_to_send=frames(pcm), expected_down_frames=None
-    )
+    down, _ = await run_test(vad_processor(), frames_to_send=frames(pcm), expected_down_frames=None)
     assert vad_events(down) == [VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame]
 
 

@@ -1,0 +1,33 @@
+"""Waiting on what the bot records about a call, through its public API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+Call = dict[str, Any]
+
+
+async def wait_for_call(
+    base_url: str, call_id: str, done: Callable[[Call], bool], timeout: float
+) -> Call:
+    """Poll GET /api/calls/{id} until `done(call)` holds; fail with the last record seen."""
+    deadline = time.monotonic() + timeout
+    call: Call = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            response = await client.get(f"/api/calls/{call_id}")
+            if response.status_code == 200:
+                call = response.json()
+                if done(call):
+                    return call
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"call {call_id} did not reach the expected state: {call}")
+
+
+def caller_turns(call: Call) -> list[dict[str, Any]]:
+    return [turn for turn in call["turns"] if turn["caller_text"]]
