@@ -2,6 +2,9 @@
 
 Turn boundaries come from the VAD frames upstream (VADUserStarted/StoppedSpeakingFrame).
 A short pre-roll is kept so the first syllable, spoken before VAD confirmed speech, is heard.
+The final decode starts speculatively as soon as the caller pauses; when the turn really
+ends with nothing but silence after that pause, its result is the final transcript, so the
+caller waits for the rest of the decode instead of all of it.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 import numpy as np
 import soxr
@@ -24,9 +28,16 @@ from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
-from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
+from bot.speech.pause_tracker import PauseTracker
+from bot.speech.whisper_transcriber import SAMPLE_RATE, Transcript, WhisperTranscriber
 
 PRE_ROLL_S = 0.4
+
+
+@dataclass
+class _Speculation:
+    cut_bytes: int  # the decode covers the turn's audio up to here
+    task: asyncio.Task[Transcript]
 
 
 class WhisperSTTService(STTService):
@@ -36,6 +47,7 @@ class WhisperSTTService(STTService):
         transcriber: WhisperTranscriber,
         interim_interval_s: float = 1.0,
         max_utterance_s: float = 25.0,
+        speculate_after_s: float = 0.15,
         **kwargs: object,
     ) -> None:
         super().__init__(
@@ -46,9 +58,12 @@ class WhisperSTTService(STTService):
         self._transcriber = transcriber
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s
+        self._speculate_after_s = speculate_after_s
         self._pre_roll: deque[bytes] = deque()
         self._pre_roll_bytes = 0
         self._utterance: bytearray | None = None
+        self._pauses: PauseTracker | None = None
+        self._speculation: _Speculation | None = None
         self._interim_task: asyncio.Task[None] | None = None
         self._finals = asyncio.Lock()
 
@@ -61,8 +76,8 @@ class WhisperSTTService(STTService):
         samples = np.frombuffer(pcm, dtype=np.int16)
         return soxr.resample(samples, self.sample_rate, SAMPLE_RATE, quality="HQ").tobytes()
 
-    def _seconds(self, pcm: bytes | bytearray) -> float:
-        return len(pcm) / 2 / self.sample_rate
+    def _decode(self, pcm: bytes) -> asyncio.Task[Transcript]:
+        return self.create_task(self._transcriber.transcribe(self._to_16k(pcm)), "whisper-decode")
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
         if self._utterance is None:
@@ -72,10 +87,21 @@ class WhisperSTTService(STTService):
                 self._pre_roll_bytes -= len(self._pre_roll.popleft())
         else:
             self._utterance.extend(audio)
-            if self._seconds(self._utterance) >= self._max_utterance_s:
+            self._track_pause(audio)
+            if len(self._utterance) / 2 / self.sample_rate >= self._max_utterance_s:
                 await self._finish_utterance()
                 self._begin_utterance()
         yield None
+
+    def _track_pause(self, audio: bytes) -> None:
+        assert self._pauses is not None and self._utterance is not None
+        self._pauses.feed(audio)
+        cut = self._pauses.speech_end_bytes
+        stale = self._speculation is not None and self._speculation.cut_bytes != cut
+        if stale:  # the caller spoke again after the pause: that decode is out of date
+            self._speculation = None
+        if self._speculation is None and self._pauses.silence_s >= self._speculate_after_s:
+            self._speculation = _Speculation(cut, self._decode(bytes(self._utterance[:cut])))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -88,24 +114,32 @@ class WhisperSTTService(STTService):
         self._utterance = bytearray(b"".join(self._pre_roll))
         self._pre_roll.clear()
         self._pre_roll_bytes = 0
+        self._pauses = PauseTracker(self.sample_rate)
+        self._pauses.reset(len(self._utterance))
+        self._speculation = None
         if self._interim_task is None:
             self._interim_task = self.create_task(self._interims(), "whisper-interims")
 
     async def _finish_utterance(self) -> None:
-        if self._utterance is None:
+        if self._utterance is None or self._pauses is None:
             return
-        pcm = bytes(self._utterance)
+        speculation = self._speculation
+        fresh = speculation is None or speculation.cut_bytes != self._pauses.speech_end_bytes
+        decode = self._decode(bytes(self._utterance)) if fresh else speculation.task  # type: ignore[union-attr]
         self._utterance = None
+        self._speculation = None
         if self._interim_task is not None:
             await self.cancel_task(self._interim_task)
             self._interim_task = None
-        self.create_task(self._final(pcm), "whisper-final")
+        self.create_task(self._final(decode), "whisper-final")
 
     async def _interims(self) -> None:
         while True:
             await asyncio.sleep(self._interim_interval_s)
             if self._utterance is None:
                 return
+            if self._speculation is not None:
+                continue  # the caller is pausing; the final decode already has the CPU
             result = await self._transcriber.transcribe(self._to_16k(bytes(self._utterance)))
             if result.text and self._utterance is not None:
                 await self.push_frame(
@@ -114,10 +148,10 @@ class WhisperSTTService(STTService):
                     )
                 )
 
-    async def _final(self, pcm: bytes) -> None:
+    async def _final(self, decode: asyncio.Task[Transcript]) -> None:
         async with self._finals:  # finals leave in the order their turns ended
             await self.start_processing_metrics()
-            result = await self._transcriber.transcribe(self._to_16k(pcm))
+            result = await decode
             await self.stop_processing_metrics()
             if result.text:
                 await self.push_frame(

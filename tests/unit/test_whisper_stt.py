@@ -75,3 +75,41 @@ async def test_noise_turn_gives_no_transcript(transcriber: WhisperTranscriber) -
     stt = WhisperSTTService(transcriber=transcriber, sample_rate=rate, interim_interval_s=10)
     down, _ = await run_test(stt, frames_to_send=turn(noise, rate), expected_down_frames=None)
     assert [f for f in down if isinstance(f, TranscriptionFrame)] == []
+
+
+class CountingTranscriber:
+    """The real transcriber, counting decodes (to see whether the pause decode is reused)."""
+
+    def __init__(self, inner: WhisperTranscriber) -> None:
+        self.inner = inner
+        self.decoded_s: list[float] = []
+
+    async def transcribe(self, pcm16: bytes):  # type: ignore[no-untyped-def]
+        self.decoded_s.append(len(pcm16) / 2 / 16000)
+        return await self.inner.transcribe(pcm16)
+
+
+def silence(seconds: float, rate: int = 16000) -> np.ndarray:
+    return np.zeros(int(rate * seconds), dtype=np.int16)
+
+
+async def test_decode_started_at_the_pause_is_the_final(transcriber: WhisperTranscriber) -> None:
+    counting = CountingTranscriber(transcriber)
+    pcm = np.concatenate([speak(SENTENCE, 16000), silence(0.5)])
+    stt = WhisperSTTService(transcriber=counting, interim_interval_s=10)  # type: ignore[arg-type]
+    down, _ = await run_test(stt, frames_to_send=turn(pcm, 16000), expected_down_frames=None)
+    finals = [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert len(counting.decoded_s) == 1  # no second decode at end of turn
+    assert cer(SENTENCE, finals[0].text) <= 0.3, finals[0].text
+
+
+async def test_speech_after_a_pause_is_decoded_again(transcriber: WhisperTranscriber) -> None:
+    counting = CountingTranscriber(transcriber)
+    first, second = speak("我想问一下", 16000), speak("公积金怎么提取", 16000)
+    pcm = np.concatenate([first, silence(0.3), second])
+    stt = WhisperSTTService(transcriber=counting, interim_interval_s=10)  # type: ignore[arg-type]
+    down, _ = await run_test(stt, frames_to_send=turn(pcm, 16000), expected_down_frames=None)
+    finals = [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert len(counting.decoded_s) == 2
+    assert counting.decoded_s[-1] > counting.decoded_s[0]  # the whole turn, not the first part
+    assert cer(SENTENCE, finals[0].text) <= 0.3, finals[0].text
