@@ -16,13 +16,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: system-deps venv redis
 	$(BIN)/hotline serve
 
-test: system-deps venv models redis
+test: system-deps venv models redis lint
 	@$(BIN)/python -m pytest -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: venv
-	$(BIN)/ruff check bot telephony tests bench
-	$(BIN)/ruff format --check bot telephony tests bench
+	$(BIN)/ruff check bot telephony tests
+	$(BIN)/ruff format --check bot telephony tests
+	$(BIN)/mypy bot telephony
 
 system-deps:
 	@missing=""; \

@@ -18,13 +18,13 @@ class Turn(BaseModel):
     index: int
     caller_text: str | None = None
     bot_text: str | None = None
-    speech_end: float | None = Field(None, description="caller stopped speaking (VAD)")
-    asr_final: float | None = Field(None, description="final transcript ready")
-    reply_ready: float | None = Field(None, description="dialogue reply text ready")
-    first_tts_audio: float | None = Field(None, description="first synthesised audio chunk")
-    first_audio_out: float | None = Field(None, description="first reply audio frame sent")
+    speech_end: float | None = Field(default=None, description="caller stopped speaking (VAD)")
+    asr_final: float | None = Field(default=None, description="final transcript ready")
+    reply_ready: float | None = Field(default=None, description="dialogue reply text ready")
+    first_tts_audio: float | None = Field(default=None, description="first synthesised audio chunk")
+    first_audio_out: float | None = Field(default=None, description="first reply audio frame sent")
     interrupted_at: float | None = Field(
-        None, description="the caller barged in and the bot's audio was cut off"
+        default=None, description="the caller barged in and the bot's audio was cut off"
     )
 
     @property
@@ -40,8 +40,8 @@ class CallRecord(BaseModel):
     caller: str | None = None
     started_at: float
     ended_at: float | None = None
-    recording: str | None = Field(None, description="WAV path: left = caller, right = bot")
-    interim: str | None = Field(None, description="what the caller is saying right now")
+    recording: str | None = Field(default=None, description="WAV: left = caller, right = bot")
+    interim: str | None = Field(default=None, description="what the caller is saying right now")
     turns: list[Turn] = Field(default_factory=list)
 
     def public(self) -> dict[str, object]:

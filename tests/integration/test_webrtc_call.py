@@ -53,9 +53,10 @@ async def test_greeting_transcript_reply_and_record(bot_server: BotServer) -> No
     values = [turn[name] for name in stamps]
     assert all(v is not None for v in values), turn
     assert values == sorted(values), turn
-    print("turn timings (ms after caller speech end):", {
-        name: round(1000 * (turn[name] - turn["speech_end"])) for name in stamps
-    })
+    print(
+        "turn timings (ms after caller speech end):",
+        {name: round(1000 * (turn[name] - turn["speech_end"])) for name in stamps},
+    )
     assert 0 < turn["latency_ms"] < 3000
     assert reply_at > caller.mic.speech_started_at
 

@@ -7,7 +7,7 @@ from bot.speech.barge_in import BargeIn
 
 
 async def test_caller_speech_interrupts_both_ways() -> None:
-    down, up = await run_test(
+    await run_test(
         BargeIn(),
         frames_to_send=[VADUserStartedSpeakingFrame()],
         expected_down_frames=[VADUserStartedSpeakingFrame, InterruptionFrame],

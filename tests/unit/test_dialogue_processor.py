@@ -44,7 +44,7 @@ class FailingSession:
 
 
 async def test_engine_failure_does_not_end_the_call() -> None:
-    down, up = await run_test(
+    _, up = await run_test(
         DialogueProcessor(FailingSession()),
         frames_to_send=[transcript("你好")],
         expected_down_frames=[TranscriptionFrame],
@@ -58,7 +58,7 @@ class HangingUpSession(FailingSession):
 
 
 async def test_hangup_reply_is_spoken_then_ends_the_call() -> None:
-    down, up = await run_test(
+    down, _ = await run_test(
         DialogueProcessor(HangingUpSession()),
         frames_to_send=[transcript("没有了")],
         expected_down_frames=[TranscriptionFrame, TTSSpeakFrame],

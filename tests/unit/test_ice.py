@@ -9,7 +9,7 @@ OFFER = (
             "m=audio 9 UDP/TLS/RTP/SAVPF 111",
             "a=candidate:1 1 udp 2122260223 127.0.0.1 50001 typ host generation 0",
             "a=candidate:2 1 udp 2122194687 192.0.2.2 50002 typ host generation 0",
-            "a=candidate:3 1 udp 2122129151 0d3c6a1e-4c1f-4a3e-9d71-1b2a3c4d5e6f.local 50003 typ host",
+            "a=candidate:3 1 udp 2122129151 0d3c6a1e-4c1f-4a3e.local 50003 typ host",
             "a=candidate:4 1 udp 2122063615 ::1 50004 typ host generation 0",
             "a=end-of-candidates",
         ]

@@ -1,0 +1,93 @@
+"""A call's record survives Redis restarting mid-call: nothing said is lost."""
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.calls.call_log import CallLog
+from bot.calls.record import CallRecord, Turn
+from bot.calls.store import CallStore, StoreUnavailable
+from tests.conftest import free_port
+
+
+class PrivateRedis:
+    """A throwaway redis-server on a loopback port of its own, which the test may stop."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1",
+             "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while subprocess.run(
+            ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, check=False
+        ).stdout.strip() != b"PONG":
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def eventually(check, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = await check()
+            if result:
+                return result
+        except StoreUnavailable:
+            pass
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.1)
+
+
+async def test_record_reaches_redis_after_a_restart(redis_server: PrivateRedis) -> None:
+    store = CallStore.from_url(f"redis://127.0.0.1:{redis_server.port}/0", "t", 1)
+    log = CallLog(CallRecord(id="c1", channel="webrtc", started_at=time.time()), store)
+    log.start()
+    await eventually(lambda: store.get("c1"), timeout=5)
+
+    redis_server.stop()  # Redis goes away mid-call: the call goes on
+    log.record.turns.append(Turn(index=0, caller_text="我要投诉噪音", bot_text="好的"))
+    log.changed()
+    await asyncio.sleep(1.5)
+    with pytest.raises(StoreUnavailable, match="Redis is unreachable"):
+        await store.get("c1")
+
+    redis_server.start()  # an empty Redis comes back: the writer re-saves everything
+    saved = await eventually(lambda: _with_turns(store), timeout=10)
+    assert saved.turns[0].caller_text == "我要投诉噪音"
+
+    await log.close()
+    final = await store.get("c1")
+    assert final is not None and final.ended_at is not None
+    await store.close()
+
+
+async def _with_turns(store: CallStore) -> CallRecord | None:
+    record = await store.get("c1")
+    return record if record and record.turns else None

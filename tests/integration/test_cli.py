@@ -1,0 +1,46 @@
+"""The `hotline` command as an operator meets it: clear messages, useful exit codes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def hotline(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+def test_models_check_reports_ready() -> None:
+    result = hotline("models", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All models ready" in result.stdout
+
+
+def test_models_check_says_what_is_missing(tmp_path: Path) -> None:
+    result = hotline("models", "check", HOTLINE_MODELS__CACHE_DIR=str(tmp_path))
+    assert result.returncode == 1
+    assert "whisper-base is not prepared" in result.stdout
+    assert "run `hotline models prepare`" in result.stdout
+
+
+def test_bad_setting_refuses_to_start() -> None:
+    result = hotline("serve", HOTLINE_HTTP__PORT="abc")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(
+        "hotline: Configuration field 'http.port' (or HOTLINE_HTTP__PORT) has the bad value 'abc'"
+    )
+
+
+def test_broken_config_file_refuses_to_start(tmp_path: Path) -> None:
+    config = tmp_path / "site.yaml"
+    config.write_text("vad:\n  stop_s: [\n")
+    result = hotline("--config", str(config), "serve")
+    assert result.returncode == 2
+    assert "site.yaml:" in result.stderr and "is not valid YAML" in result.stderr
