@@ -79,6 +79,13 @@ class DialogueConfig(_Section):
     not_heard: str = Field(min_length=1)
 
 
+class KnowledgeConfig(_Section):
+    documents_dir: Path
+    index_dir: Path
+    top_k: int = Field(ge=1, le=20)
+    min_score: float = Field(ge=0)
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot worker."""
 
@@ -95,6 +102,7 @@ class Settings(BaseSettings):
     webrtc: WebRTCConfig
     calls: CallsConfig
     dialogue: DialogueConfig
+    knowledge: KnowledgeConfig
 
     @classmethod
     def settings_customise_sources(
