@@ -86,6 +86,15 @@ class KnowledgeConfig(_Section):
     min_score: float = Field(ge=0)
 
 
+class FlowsConfig(_Section):
+    dir: Path
+
+
+class TicketsConfig(_Section):
+    departments: dict[str, str]
+    default_department: str
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot worker."""
 
@@ -103,6 +112,8 @@ class Settings(BaseSettings):
     calls: CallsConfig
     dialogue: DialogueConfig
     knowledge: KnowledgeConfig
+    flows: FlowsConfig
+    tickets: TicketsConfig
 
     @classmethod
     def settings_customise_sources(

