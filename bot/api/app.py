@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
 
-from bot.api import calls, phone
+from bot.api import calls, phone, tickets
 from bot.config import Settings
 from bot.pipeline import CallServices
 from bot.webrtc.ice import use_host_addresses
@@ -31,6 +31,7 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
         await asyncio.gather(*app.state.calls, return_exceptions=True)
         await app.state.webrtc.close()
         await app.state.services.store.close()
+        await app.state.services.dialogue.close()
 
     app = FastAPI(
         title="12345 hotline voice bot",
@@ -39,6 +40,7 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     )
     app.include_router(phone.router)
     app.include_router(calls.router)
+    app.include_router(tickets.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

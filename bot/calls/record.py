@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -43,6 +43,9 @@ class CallRecord(BaseModel):
     recording: str | None = Field(default=None, description="WAV: left = caller, right = bot")
     interim: str | None = Field(default=None, description="what the caller is saying right now")
     turns: list[Turn] = Field(default_factory=list)
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="ticket_created, answer, transfer, hangup …"
+    )
 
     def public(self) -> dict[str, object]:
         """The JSON shape served by the API (turns carry their computed latency)."""

@@ -23,6 +23,7 @@ from pipecat.processors.frame_processor import FrameDirection
 
 from bot.calls.call_log import CallLog
 from bot.calls.record import Turn
+from bot.dialogue.processor import DialogueEventsFrame
 
 
 class TurnObserver(BaseObserver):
@@ -78,6 +79,9 @@ class TurnObserver(BaseObserver):
                 turn = self._new_turn()
             turn.bot_text = frame.text
             turn.reply_ready = now
+            self._log.changed()
+        elif isinstance(frame, DialogueEventsFrame):
+            self._log.record.events.extend(frame.events)
             self._log.changed()
         elif isinstance(frame, TTSAudioRawFrame):
             if self._turns and self._turns[-1].first_tts_audio is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,10 @@ class Reply:
 
 class DialogueSession(Protocol):
     """One call's conversation state."""
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """What happened since the last call (ticket created, transfer, hangup …)."""
+        ...
 
     async def start(self) -> list[Reply]:
         """What the bot says when the call connects."""

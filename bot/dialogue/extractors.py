@@ -33,9 +33,10 @@ _SPOKEN_DIGITS = {
     "九": "9",
 }
 _DIGIT_CLASS = "0-9" + "".join(_SPOKEN_DIGITS)
-_DIGIT_RUN = re.compile(rf"[{_DIGIT_CLASS}](?:[\s\-－–—]*[{_DIGIT_CLASS}])*")
-_SEPARATORS = re.compile(r"[\s\-－–—]+")
+_DIGIT_RUN = re.compile(rf"[{_DIGIT_CLASS}](?:[\s\-－–—，,]*[{_DIGIT_CLASS}])*")
+_SEPARATORS = re.compile(r"[\s\-－–—，,]+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_TO_ARABIC = str.maketrans(_SPOKEN_DIGITS)
 # Shorter runs are words, not digit strings: "两三天" (two or three days), "一一" ...
 _MIN_SPOKEN_RUN = 3
 # Only runs this long are phone/ID numbers whose spoken grouping may be dropped; shorter
@@ -60,7 +61,7 @@ def normalize_digits(text: str) -> str:
             return run
         if len(digits) < _MIN_JOINED_RUN:
             digits = run
-        return "".join(_SPOKEN_DIGITS.get(char, char) for char in digits)
+        return digits.translate(_TO_ARABIC)
 
     return _DIGIT_RUN.sub(convert, text.translate(_FULL_WIDTH))
 
@@ -169,32 +170,31 @@ _DATE_PATTERNS = (
     re.compile(r"(?<![\d./])(?P<month>\d{1,2})[./](?P<day>\d{1,2})(?![\d./])"),
     # "5号", "二十五号" (this month), but not an address's "人民路5号" or "3号楼"
     re.compile(
-        r"(?<![路街巷弄道村里楼栋幢\d" + _CN_NUMERAL + r"])"
+        r"(?<![月路街巷弄道村里楼栋幢\d" + _CN_NUMERAL + r"])"
         rf"(?:{_DAY}号|(?P<arabic_day>\d{{1,2}})日(?!内))"
         r"(?![楼院门线房室栋幢床窗机车令码])"
     ),
 )
 _RELATIVE_DAY = re.compile(
-    "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)).replace("前天", "(?<![之以])前天")
+    r"大前天|大后天|(?<![之以])前天|(?<![之以然最])后天|昨天|昨日|昨晚|今天|今日|今晚|今早|"
+    r"明天|明日|明晚|明早"
 )
 _WEEK_DAY = re.compile(
     r"(?P<offset>上上|下下|上|这|本|下)?个?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天1-7]|末)"
 )
 
 
-def _two_or_four_digit_year(token: str) -> int:
-    year = int(normalize_digits(token) if len(token) > 2 else token.translate(_CN_YEAR_DIGITS))
+def _year(token: str) -> int:
+    """Year from "2026", "二〇二六" or a two-digit "26" (taken as 2026)."""
+    year = int(token.translate(_TO_ARABIC))
     return year + 2000 if year < 100 else year
-
-
-_CN_YEAR_DIGITS = str.maketrans({key: value for key, value in _SPOKEN_DIGITS.items()})
 
 
 def _absolute_date(match: re.Match[str], today: datetime.date) -> datetime.date | None:
     groups = match.groupdict()
-    year = _two_or_four_digit_year(groups["year"]) if groups.get("year") else today.year
+    year = _year(groups["year"]) if groups.get("year") else today.year
     month = _cn_number(groups["month"]) if groups.get("month") else today.month
-    day = _cn_number(groups.get("day") or groups["arabic_day"])
+    day = _cn_number(groups.get("day") or groups.get("arabic_day") or "")
     if not isinstance(month, int) or not isinstance(day, int):
         return None
     try:
@@ -238,8 +238,11 @@ _AFTERNOON = {"下午", "傍晚"}
 _EVENING = {"晚上", "夜里", "夜间", "今晚", "明晚", "昨晚"}
 _NOON = {"中午"}
 _SMALL_HOURS = {"凌晨", "半夜"}
-_PERIOD = r"(?:(?P<period>凌晨|半夜|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|今晚|明晚|昨晚)\s*)?"
-_CN_HOUR = r"\d{1,2}|十[一二]?|[零一二两三四五六七八九]"
+_PERIOD = (
+    r"(?:(?P<period>凌晨|半夜|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|今晚|明晚|昨晚)"
+    r"\s*)?"
+)
+_CN_HOUR = r"\d{1,2}|二十[一二三四]?|十[一二三四五六七八九]?|[零一二两三四五六七八九]"
 _CN_MINUTE = r"\d{1,2}|[一二三四五]?十[一二三四五六七八九]?|零?[一二三四五六七八九]"
 _CLOCK_TIME = re.compile(rf"{_PERIOD}(?<!\d)(?P<hour>\d{{1,2}})[:：](?P<minute>\d{{2}})(?!\d)")
 _SPOKEN_TIME = re.compile(
@@ -250,7 +253,7 @@ _FRACTIONS = {"半": 30, "一刻": 15, "三刻": 45}
 
 
 def _on_24_hour_clock(hour: int, period: str | None) -> int:
-    """"下午三点" is 15:00, "晚上十二点" midnight, "晚上一点" still after midnight."""
+    """Hour of day for a spoken hour: "下午三点" 15, "晚上十二点" 0, "晚上一点" still 1."""
     if period in _AFTERNOON and hour < 12:
         return hour + 12
     if period in _EVENING:
@@ -290,8 +293,11 @@ _NUMBER = re.compile(
     r"(?P<arabic>\d+(?:\.\d+)?)(?P<multiplier>[十百千万亿]*)"
     r"|(?P<chinese>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)"
 )
-# "一" in these words is not the number one: 一下, 一些, 一点儿, 一直, 一起, 一定, 一般 ...
-_NOT_A_NUMBER = re.compile(r"一(?=[下些点直起定般样切边旁共致同旦会])|十分(?!钟)")
+# Not numbers: "一" in 一下, 一些, 一点儿, 一直, 一般 ...; "十分" (very); "两三" (two or three).
+_NOT_A_NUMBER = re.compile(
+    r"一(?=[下些直起定般样切边旁共致同旦会]|点(?![\d零〇一二三四五六七八九]))|十分(?!钟)"
+    r"|[一二两三四五六七八九]{2}(?![零〇一二两三四五六七八九十百千万亿点])"
+)
 
 
 def extract_number(text: str) -> int | float | None:
@@ -323,11 +329,11 @@ _YES_NO_NEUTRAL = re.compile(
 # Affirmations spelt with a negation character.
 _YES_IDIOMS = re.compile(r"没错|没问题|不错|不要紧")
 _NO = re.compile(
-    r"不是|不对|不用|不行|不可以|不能|不要|不需要|不太|不好|不够|不满意|不同意|不想|不会|不必|"
-    r"没|未解决|未处理|否|^不"
+    r"不是|不对|不用|不行|不可以|不能|不要|不需要|不太|不好|不够|不满意|不同意|不想|不会|不必|不方便|"
+    r"没|未解决|未处理|否|^不(?=$|[不了啊呀吧])"
 )
-_YES_ANYWHERE = re.compile(r"是的|对的|好的|解决了|当然|同意|确认|ok|okay|yes")
-_YES_CLAUSE = re.compile(r"(?:是|对|好|行|嗯|可以|有|要|ok|okay|yes)+")
+_YES_ANYWHERE = re.compile(r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes")
+_YES_CLAUSE = re.compile(r"(?:是|对|好|行|嗯|可以|有|要|确认|ok|okay|yes)+")
 _YES_CLAUSE_START = re.compile(r"^(?:嗯|对(?![于面方象比话待接手应])|可以)")
 _PARTICLES = re.compile(r"[啊呀吧了哦噢喔啦嘛哈的呢诶欸哎么\s]")
 _CLAUSES = re.compile(r"[，。！？；、,.!?;\s]+")
@@ -360,10 +366,13 @@ _SATISFACTION: tuple[tuple[re.Pattern[str], Satisfaction], ...] = (
     ),
     (re.compile(r"满意|很好|非常好|挺好|不错"), "satisfied"),
 )
+# Politeness and hedging that would otherwise read as "不好".
+_SATISFACTION_NEUTRAL = re.compile(r"不好意思|不好说")
 
 
 def extract_satisfaction(text: str) -> Satisfaction | None:
     """The caller's rating in the closing satisfaction survey."""
+    text = _SATISFACTION_NEUTRAL.sub("，", text)
     for pattern, rating in _SATISFACTION:
         if pattern.search(text):
             return rating
@@ -382,7 +391,7 @@ _ADDRESS_UNIT = re.compile(
 # Words that end the lead-in before an address: "我住在", "地址是", "投诉" ...
 _ADDRESS_LEAD_IN = re.compile(
     r"住在|住址是|住址在|地址是|地址在|住址|地址|位置在|位置是|位于|就在|是在|来自|投诉|反映|"
-    r"举报|我们家|我家|咱家|我们|咱们|喂|你好|您好|在|是|到|去|住|的|有|了|把|被|给|很|也|都|说"
+    r"举报|我们家|我家|咱家|我们|咱们|喂|你好|您好|在|是|到|去|住|的|有|了|把|被|给|很|说"
 )
 # Two units more than this far apart, or apart by a lead-in word, are separate places.
 _MAX_ADDRESS_GAP = 8
@@ -391,7 +400,7 @@ _NOT_ADDRESS = re.compile(
     rf"[\d{_CN_NUMERAL}]{{1,3}}月[\d{_CN_NUMERAL}]{{1,3}}[号日]?|{_RELATIVE_DAY.pattern}"
 )
 _ADDRESS_CLAUSES = re.compile(r"[，。！？；、,.!?;：:]+")
-_TRAILING_NUMBER = re.compile(r"[0-9A-Za-z\-]*")
+_TRAILING_NUMBER = re.compile(r"[0-9A-Za-z\-]+")
 
 
 def _address_chains(clause: str) -> list[tuple[int, int]]:
@@ -420,8 +429,8 @@ def extract_address(text: str) -> str | None:
             start = previous_end
             for lead_in in _ADDRESS_LEAD_IN.finditer(clause, previous_end, first_unit):
                 start = lead_in.end()
-            end = _TRAILING_NUMBER.match(clause, last_unit)
-            address = clause[start : end.end() if end else last_unit]
+            room = _TRAILING_NUMBER.match(clause, last_unit)
+            address = clause[start : room.end() if room else last_unit]
             if len(address) >= _MIN_ADDRESS_LENGTH:
                 return address
             previous_end = last_unit

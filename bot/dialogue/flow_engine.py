@@ -7,6 +7,7 @@ into commands. Each call gets a FlowSession bound to the FlowSet it started with
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -405,7 +406,9 @@ class FlowSession:
                         continue
                     frame.asked.add(slot_name)
                     slot = frame.flow.slots[slot_name]
-                    return self._ask(self._slot_expectation(frame, slot_name, slot), slot.ask, values)
+                    return self._ask(
+                        self._slot_expectation(frame, slot_name, slot), slot.ask, values
+                    )
                 case ConfirmStep():
                     expectation = Expectation("confirm", frame.flow.name, self._flow_summaries)
                     return self._ask(expectation, step.confirm, values)
@@ -453,13 +456,11 @@ class FlowSession:
 
     def _slot_expectation(self, frame: _Frame, name: str, slot: Slot) -> Expectation:
         open_slots = {n: s for n, s in frame.flow.slots.items() if n not in frame.slots}
-        return Expectation(
-            "slot", frame.flow.name, self._flow_summaries, name, slot, open_slots
-        )
+        return Expectation("slot", frame.flow.name, self._flow_summaries, name, slot, open_slots)
 
     def _ask(self, expectation: Expectation, prompt: str, values: dict[str, Any]) -> list[Reply]:
         text = render(prompt, values)
-        self._waiting = _Waiting(expectation, text)
+        self._waiting = _Waiting(dataclasses.replace(expectation, prompt=text), text)
         self._say(text)
         self._last_prompt = text
         return self._flush()
@@ -492,7 +493,7 @@ class FlowSession:
                 "type": "answer",
                 "question": question,
                 "grounded": answer.grounded,
-                "sources": [source.model_dump() for source in answer.sources],
+                "sources": [dataclasses.asdict(source) for source in answer.sources],
             }
         )
         self._say(answer.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -20,6 +21,13 @@ from bot.dialogue.engine import DialogueSession, Reply
 @dataclass
 class CallConnectedFrame(DataFrame):
     """Queued by the transport glue when the caller's media is flowing: time to greet."""
+
+
+@dataclass
+class DialogueEventsFrame(DataFrame):
+    """Business events of a turn (ticket created, answer given, transfer …) for the record."""
+
+    events: list[dict[str, Any]]
 
 
 class DialogueProcessor(FrameProcessor):
@@ -43,6 +51,9 @@ class DialogueProcessor(FrameProcessor):
             await self.push_frame(frame, direction)
 
     async def _speak(self, replies: list[Reply]) -> None:
+        events = self._session.take_events()
+        if events:
+            await self.push_frame(DialogueEventsFrame(events=events))
         if not replies:
             return
         await self.push_frame(TTSSpeakFrame(text="".join(reply.text for reply in replies)))

@@ -29,6 +29,7 @@ class Expectation:
     slot: Slot | None = None
     # Other slots of the current flow the caller may volunteer at the same time.
     open_slots: dict[str, Slot] = field(default_factory=dict)
+    prompt: str = ""  # what the bot said when it asked
 
 
 class Understanding(Protocol):

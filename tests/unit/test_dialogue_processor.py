@@ -3,12 +3,26 @@
 from pipecat.frames.frames import EndTaskFrame, TranscriptionFrame, TTSSpeakFrame
 from pipecat.tests.utils import run_test
 
-from bot.config import load_settings
-from bot.dialogue.acknowledging_engine import AcknowledgingEngine
 from bot.dialogue.engine import Reply
-from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
+from bot.dialogue.processor import CallConnectedFrame, DialogueEventsFrame, DialogueProcessor
 
-CONFIG = load_settings().dialogue
+
+class EchoSession:
+    """A stand-in engine session (the processor is under test, not the flows)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, object]] = []
+
+    async def start(self) -> list[Reply]:
+        return [Reply("您好，这里是12345。")]
+
+    async def handle(self, utterance: str) -> list[Reply]:
+        self.events.append({"type": "heard", "text": utterance})
+        return [Reply(f"您说的是{utterance}")]
+
+    def take_events(self) -> list[dict[str, object]]:
+        events, self.events = self.events, []
+        return events
 
 
 def transcript(text: str) -> TranscriptionFrame:
@@ -16,26 +30,25 @@ def transcript(text: str) -> TranscriptionFrame:
 
 
 async def test_greets_when_the_call_connects() -> None:
-    session = AcknowledgingEngine(CONFIG).new_session("c1", None)
     down, _ = await run_test(
-        DialogueProcessor(session),
+        DialogueProcessor(EchoSession()),
         frames_to_send=[CallConnectedFrame()],
         expected_down_frames=[TTSSpeakFrame],
     )
-    assert down[0].text == CONFIG.greeting
+    assert down[0].text == "您好，这里是12345。"
 
 
-async def test_final_transcript_gets_a_spoken_reply() -> None:
-    session = AcknowledgingEngine(CONFIG).new_session("c1", None)
+async def test_final_transcript_gets_a_spoken_reply_and_its_events() -> None:
     down, _ = await run_test(
-        DialogueProcessor(session),
+        DialogueProcessor(EchoSession()),
         frames_to_send=[transcript("我想办居住证。")],
-        expected_down_frames=[TranscriptionFrame, TTSSpeakFrame],
+        expected_down_frames=[TranscriptionFrame, DialogueEventsFrame, TTSSpeakFrame],
     )
-    assert "我想办居住证" in down[1].text
+    assert down[1].events == [{"type": "heard", "text": "我想办居住证。"}]
+    assert "我想办居住证" in down[2].text
 
 
-class FailingSession:
+class FailingSession(EchoSession):
     async def start(self) -> list[Reply]:
         return []
 

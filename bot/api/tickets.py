@@ -1,0 +1,23 @@
+"""Work orders: GET /api/tickets/{number}."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+
+from bot.calls.store import StoreUnavailable
+from bot.tickets.ticket import Ticket
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+
+@router.get("/{number}")
+async def get_ticket(request: Request, number: str) -> Ticket:
+    """One work order: category, suggested department, address, time, description, contact,
+    the call it came from (with a link to its transcript), status and survey results."""
+    try:
+        ticket = await request.app.state.services.dialogue.tickets.get(number)
+    except StoreUnavailable as exc:
+        raise HTTPException(503, detail=f"Tickets are unavailable: {exc}") from exc
+    if ticket is None:
+        raise HTTPException(404, detail=f"No ticket numbered '{number}'.")
+    return ticket

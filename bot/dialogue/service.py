@@ -1,0 +1,105 @@
+"""Assembling the dialogue side of a worker: flows, understanding, knowledge, tickets, LLM.
+
+Shared by `hotline serve` (voice calls) and `hotline chat` (the text simulator), so a flow
+behaves the same in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import redis.asyncio as redis
+
+from bot.config import Settings
+from bot.dialogue.actions import TicketActions
+from bot.dialogue.flow_engine import FlowEngine
+from bot.dialogue.llm_understanding import LLMUnderstanding
+from bot.dialogue.local_understanding import LocalUnderstanding
+from bot.dialogue.understanding import Understanding
+from bot.flows.flow_set import FlowLibrary, FlowSet
+from bot.knowledge.answers import KnowledgeBase
+from bot.llm.client import LLMClient
+from bot.llm.llama_server import LlamaServer
+from bot.model_cache import ASSETS
+from bot.tickets.store import TicketStore
+
+UnderstandingKind = Literal["local", "llm"]
+
+
+class DialogueService:
+    def __init__(
+        self,
+        settings: Settings,
+        understanding: UnderstandingKind | None = None,
+        progress: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.settings = settings
+        self.understanding_kind = understanding or settings.dialogue.understanding
+        self.flows = FlowLibrary(settings.project_path(settings.flows.dir))
+        knowledge = settings.knowledge
+        self.knowledge = KnowledgeBase.open(
+            settings.project_path(knowledge.documents_dir),
+            settings.project_path(knowledge.index_dir),
+            knowledge.top_k,
+            knowledge.min_score,
+            progress,
+        )
+        self._redis = redis.Redis.from_url(
+            settings.redis.url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2
+        )
+        self.tickets = TicketStore(self._redis, settings.redis.key_prefix)
+        self._understanding_for: tuple[str, Understanding | None] = ("", None)
+        self.llm_server: LlamaServer | None = None
+        self.llm: LLMClient | None = None
+        if self.understanding_kind == "llm":
+            self.llm = LLMClient(
+                self._llm_url(progress),
+                settings.llm.model,
+                settings.llm.api_key,
+                settings.llm.timeout_s,
+            )
+        self.engine = FlowEngine(
+            self.flows.current,
+            self._understanding,
+            self.knowledge,
+            TicketActions(
+                self.tickets,
+                settings.tickets.departments,
+                settings.tickets.default_department,
+            ),
+        )
+
+    def _llm_url(self, progress: Callable[[str], None]) -> str:
+        llm = self.settings.llm
+        if llm.url:
+            return llm.url
+        embedded = llm.embedded
+        cache_dir = self.settings.project_path(self.settings.models.cache_dir)
+        progress("starting the embedded LLM (llama.cpp)")
+        self.llm_server = LlamaServer(
+            ASSETS[embedded.asset].check(cache_dir) / "model.gguf",
+            embedded.host,
+            embedded.port,
+            embedded.threads,
+            embedded.context,
+            self.settings.project_path(self.settings.calls.recordings_dir).parent / "llm.log",
+        )
+        self.llm_server.start()
+        return self.llm_server.url
+
+    def _understanding(self, flow_set: FlowSet) -> Understanding:
+        """One understanding per flow-set version (its classifiers are built from the flows)."""
+        if self._understanding_for[0] != flow_set.version:
+            local = LocalUnderstanding(flow_set)
+            understanding = local if self.llm is None else LLMUnderstanding(self.llm, local)
+            self._understanding_for = (flow_set.version, understanding)
+        assert self._understanding_for[1] is not None
+        return self._understanding_for[1]
+
+    async def close(self) -> None:
+        if self.llm is not None:
+            await self.llm.close()
+        if self.llm_server is not None:
+            self.llm_server.stop()
+        await self._redis.aclose()
