@@ -108,6 +108,7 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
             if args.flow and args.flow not in service.flows.current().flows:
                 known = ", ".join(sorted(service.flows.current().flows))
                 raise SystemExit(f"hotline: no flow named '{args.flow}' (flows: {known})")
+            await service.warm_up()
             session = service.engine.new_session(
                 f"chat-{uuid.uuid4().hex[:8]}", args.caller, flow=args.flow, data=data
             )

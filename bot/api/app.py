@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from pipecat.transports.smallwebrtc.connection import IceServer
 from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
 
 from bot.api import calls, phone, tickets
@@ -23,7 +24,10 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
         use_host_addresses(settings.webrtc.host_addresses)
         app.state.settings = settings
         app.state.services = services or await asyncio.to_thread(CallServices.load, settings)
-        app.state.webrtc = SmallWebRTCRequestHandler()
+        await app.state.services.dialogue.warm_up()
+        app.state.webrtc = SmallWebRTCRequestHandler(
+            ice_servers=[IceServer(urls=url) for url in settings.webrtc.ice_servers]
+        )
         app.state.calls = set()
         yield
         for task in list(app.state.calls):

@@ -332,7 +332,9 @@ _NO = re.compile(
     r"不是|不对|不用|不行|不可以|不能|不要|不需要|不太|不好|不够|不满意|不同意|不想|不会|不必|不方便|"
     r"没|未解决|未处理|否|^不(?=$|[不了啊呀吧])"
 )
-_YES_ANYWHERE = re.compile(r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes")
+_YES_ANYWHERE = re.compile(
+    r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes"
+)
 _YES_CLAUSE = re.compile(r"(?:是|对|好|行|嗯|可以|有|要|确认|ok|okay|yes)+")
 _YES_CLAUSE_START = re.compile(r"^(?:嗯|对(?![于面方象比话待接手应])|可以)")
 _PARTICLES = re.compile(r"[啊呀吧了哦噢喔啦嘛哈的呢诶欸哎么\s]")

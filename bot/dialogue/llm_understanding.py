@@ -16,14 +16,37 @@ from pydantic import ValidationError
 from bot.dialogue.commands import Command
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.dialogue.understanding import Expectation
+from bot.flows.flow_set import FlowSet
 from bot.llm.client import LLMClient, LLMError
 
-SYSTEM = (
-    "你是12345政务服务便民热线的语义理解模块。根据机器人刚才的问题，把市民的话转换成一个JSON命令。"
-    "只输出JSON。命令含义：start_flow=市民要办理某项业务；ask_knowledge=市民在咨询政策；"
-    "set_slot=市民回答了机器人要的信息(value填市民原话中的相关部分)；affirm=肯定；deny=否定；"
-    "request_human=要人工；repeat=要求重复；cancel=取消；goodbye=结束通话；out_of_scope=与热线无关。"
-)
+KIND_MEANINGS = """kind的含义：
+- start_flow：市民要办理下面某项业务，flow填业务名
+- ask_knowledge：市民在咨询政策、办事流程、需要什么材料
+- set_slot：市民回答了机器人要的信息，value填市民话里的相关部分
+- affirm：肯定（是、对、可以、方便）；deny：否定（不是、不对、不方便）
+- request_human：要求转人工；repeat：没听清，要求重复；cancel：不办了
+- goodbye：没有别的事、要结束通话；out_of_scope：与政务热线无关"""
+
+EXAMPLES = """示例：
+市民说：小区门口的垃圾好几天没人清理 → {"kind":"start_flow","flow":"complaint"}
+市民说：社保卡丢了怎么补办 → {"kind":"ask_knowledge"}
+市民说：帮我转人工 → {"kind":"request_human"}
+市民说：没有了，谢谢 → {"kind":"goodbye"}
+机器人刚才说：信息正确吗？ 市民说：不对，地址错了 → {"kind":"deny"}"""
+
+
+def system_prompt(flow_set: FlowSet) -> str:
+    """Built once per flow set and kept identical, so llama.cpp reuses its prompt cache."""
+    flows = "\n".join(
+        f"- {flow.name}：{flow.description}（例：{'；'.join(flow.triggers.examples[:3])}）"
+        for flow in flow_set.flows.values()
+        if flow.triggers.examples
+    )
+    return (
+        "你是12345政务服务便民热线的语义理解模块，把市民说的话转换成一个JSON命令，只输出JSON。\n"
+        f"{KIND_MEANINGS}\n业务：\n{flows}\n{EXAMPLES}"
+    )
+
 
 MENU_KINDS = ["start_flow", "ask_knowledge", "request_human", "goodbye", "repeat", "out_of_scope"]
 CONFIRM_KINDS = ["affirm", "deny", "repeat", "request_human", "cancel"]
@@ -54,12 +77,8 @@ def command_schema(expectation: Expectation) -> dict[str, Any]:
 
 def user_prompt(utterance: str, expectation: Expectation) -> str:
     lines = [f"机器人刚才说：{expectation.prompt}"] if expectation.prompt else []
-    if expectation.awaiting == "menu":
-        lines.append(
-            "可办理的业务：" + "；".join(f"{f.name}={f.description}" for f in expectation.flows)
-        )
-    elif expectation.slot is not None:
-        lines.append(f"机器人需要的信息：{expectation.slot_name}（{expectation.slot.type}）")
+    if expectation.slot is not None:
+        lines.append(f"机器人需要的信息：{expectation.slot_name}")
     lines.append(f"市民说：{utterance}")
     return "\n".join(lines)
 
@@ -67,10 +86,21 @@ def user_prompt(utterance: str, expectation: Expectation) -> str:
 class LLMUnderstanding:
     name = "llm"
 
-    def __init__(self, client: LLMClient, local: LocalUnderstanding) -> None:
+    def __init__(self, client: LLMClient, local: LocalUnderstanding, flow_set: FlowSet) -> None:
         self._client = client
         self._local = local
+        self._system = system_prompt(flow_set)
         self.fallbacks = 0
+
+    async def warm_up(self) -> None:
+        """Prefill the shared system prompt once, so the first caller does not pay for it."""
+        expectation = Expectation("menu", "", ())
+        try:
+            await self._client.json_completion(
+                self._system, user_prompt("你好", expectation), command_schema(expectation), 8
+            )
+        except LLMError as exc:
+            logger.warning(f"LLM warm-up failed (local rules will answer meanwhile): {exc}")
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]:
         text = utterance.strip()
@@ -91,7 +121,7 @@ class LLMUnderstanding:
                 return await self._local.understand(text, expectation)
         try:
             data = await self._client.json_completion(
-                SYSTEM, user_prompt(text, expectation), command_schema(expectation)
+                self._system, user_prompt(text, expectation), command_schema(expectation)
             )
             command = Command.model_validate(
                 {**data, "question": text} if data.get("kind") == "ask_knowledge" else data

@@ -92,10 +92,17 @@ class DialogueService:
         """One understanding per flow-set version (its classifiers are built from the flows)."""
         if self._understanding_for[0] != flow_set.version:
             local = LocalUnderstanding(flow_set)
-            understanding = local if self.llm is None else LLMUnderstanding(self.llm, local)
+            understanding = (
+                local if self.llm is None else LLMUnderstanding(self.llm, local, flow_set)
+            )
             self._understanding_for = (flow_set.version, understanding)
         assert self._understanding_for[1] is not None
         return self._understanding_for[1]
+
+    async def warm_up(self) -> None:
+        understanding = self._understanding(self.flows.current())
+        if isinstance(understanding, LLMUnderstanding):
+            await understanding.warm_up()
 
     async def close(self) -> None:
         if self.llm is not None:
