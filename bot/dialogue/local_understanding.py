@@ -88,23 +88,20 @@ class LocalUnderstanding:
         if not text:
             return []
         special = self.global_command(text)
-        if special is not None and (
-            special.kind in ("start_flow", "request_human") or expectation.awaiting != "slot"
-        ):
+        if special is not None and special.kind in ("start_flow", "request_human"):
             return [special]
+        fallback = [special] if special is not None else []
         match expectation.awaiting:
             case "confirm":
                 answer = self.yes_no(text)
-                return [answer] if answer else []
+                return [answer] if answer else fallback
             case "slot":
                 commands = self.slot_commands(text, expectation)
                 slot = expectation.slot
                 if not commands and slot is not None and slot.type == "yes_no":
                     answer = self.yes_no(text)
                     commands = [answer] if answer else []
-                if not commands and special is not None:
-                    return [special]
-                return commands
+                return commands or fallback
             case "menu":
-                return [self.route(text)]
-        return []
+                return fallback or [self.route(text)]
+        return fallback
