@@ -88,9 +88,10 @@ async def _converse(session: FlowSession, lines: Iterable[str], as_json: bool) -
 
 
 def _interactive_lines() -> Iterable[str]:
+    prompt = "市民> " if sys.stdin.isatty() else ""  # piped input: keep stdout pure output
     while True:
         try:
-            yield input("市民> ")
+            yield input(prompt)
         except EOFError:
             return
 

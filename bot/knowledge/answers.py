@@ -23,11 +23,15 @@ DENSE_WEIGHT = 0.5
 
 
 def confidence(hit: Hit) -> float:
-    """How sure we are that `hit` answers the question, 0..1.
+    """How sure we are that `hit` answers the question, 0..1; compared with min_score.
 
     Meaning (the e5 cosine, rescaled over its useful band) and words (how much of the
     question's information the document covers) are averaged: a paraphrase scores on meaning,
     and a question about something the documents never mention (月球, 机票) loses on words.
+    Calibrated on 97 paraphrased questions and 63 out-of-scope ones (28 shipped documents
+    plus the test fixtures): at 0.6 all plainly out-of-scope questions are refused and about
+    nine in ten paraphrases are answered; lower thresholds answer more but start grounding
+    out-of-scope questions.
     """
     dense = (hit.dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR)
     dense = min(max(dense, 0.0), 1.0)
@@ -73,19 +77,23 @@ class KnowledgeBase:
         return cls(retriever, top_k, min_score)
 
     def sources(self, question: str) -> list[Source]:
-        """The documents behind the best passages, best first, each with its best confidence."""
-        best: dict[str, Source] = {}
+        """The documents behind the best passages, in rank order, each scored by its top hit."""
+        sources: dict[str, Source] = {}
         for hit in self.retriever.search(question, self.top_k):
-            score = confidence(hit)
-            known = best.get(hit.document.id)
-            if known is None or score > known.score:
-                best[hit.document.id] = Source(
-                    hit.document.id, hit.document.title, hit.document.department, round(score, 3)
+            document = hit.document
+            if document.id not in sources:
+                score = round(confidence(hit), 3)
+                sources[document.id] = Source(
+                    document.id, document.title, document.department, score
                 )
-        return list(best.values())
+        return list(sources.values())
 
     def answer(self, question: str) -> KnowledgeAnswer:
-        sources = self.sources(question.strip())
+        """The grounded standard answer of the best document, or the hand-over sentence."""
+        question = question.strip()
+        if not question:
+            return KnowledgeAnswer(grounded=False, text=NOT_GROUNDED)
+        sources = self.sources(question)
         if not sources or sources[0].score < self.min_score:
             return KnowledgeAnswer(grounded=False, text=NOT_GROUNDED, sources=sources)
         document = self.retriever.documents[sources[0].doc_id]

@@ -50,16 +50,13 @@ def default_encoder() -> Encoder:
 
 
 def embed_units(units: list[Unit], encoder: Encoder, progress: Progress) -> np.ndarray:
-    """Passage embeddings of the units, reporting every BATCH units."""
-    rows = np.zeros((len(units), 0), dtype=np.float32)
+    """Passage embeddings of the units (one row each), reporting every BATCH units."""
     parts: list[np.ndarray] = []
     for start in range(0, len(units), BATCH):
         batch = units[start : start + BATCH]
         parts.append(np.asarray(encoder.passage([unit.text for unit in batch]), np.float32))
-        progress(f"  embedded {min(start + BATCH, len(units))}/{len(units)} passages")
-    if parts:
-        rows = np.vstack(parts)
-    return rows
+        progress(f"  embedded {start + len(batch)}/{len(units)} passages")
+    return np.vstack(parts)
 
 
 class DenseIndex:

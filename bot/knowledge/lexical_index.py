@@ -36,8 +36,12 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
 def tokenize(text: str, *, fine: bool = True) -> list[str]:
-    """Content tokens of `text`; `fine` adds jieba's sub-words (公积金 → 公积, 公积金)."""
-    words = jieba.cut_for_search(text) if fine else jieba.cut(text)
+    """Content tokens of `text`; `fine` adds jieba's sub-words (公积金 → 公积, 公积金).
+
+    Only dictionary words are formed (no HMM guessing): the HMM glues function words onto
+    content words (我订, 哪办), which then match nothing and look like rare, important words.
+    """
+    words = jieba.cut_for_search(text, HMM=False) if fine else jieba.cut(text, HMM=False)
     return [
         word
         for word in (w.strip().lower() for w in words)
@@ -54,9 +58,9 @@ def _dictionary() -> tuple[dict[str, int], int]:
 def informativeness(word: str) -> float:
     """Self-information of `word` in general Mandarin (jieba's dictionary), capped.
 
-    Rare words (月球, 社保卡) carry the topic; common ones (今天, 办) carry little. Words the
-    dictionary lacks are weighted like rare words, but capped so a colloquial phrase jieba
-    does not know (丢了) cannot outweigh everything else.
+    Rare words (月球, 社保卡) carry the topic; common ones (今天, 办) carry little. The cap
+    (about 50 occurrences in jieba's corpus) keeps one barely-known word from outweighing
+    the rest of the question.
     """
     frequencies, total = _dictionary()
     count = frequencies.get(word) or 0

@@ -45,10 +45,12 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, method: Fusion) -> np.ndarray:
     """Combine per-unit scores; higher is better."""
     if method == "rrf":
         fused = np.zeros(len(dense))
-        for scores in (lexical, dense):
+        for scores, matched in ((lexical, lexical > 0), (dense, np.ones(len(dense), bool))):
             ranks = np.empty(len(scores))
             ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-            fused += 1.0 / (RRF_K + ranks)
+            # Units sharing no word with the question get no lexical vote (a rank among ties
+            # at zero would favour whichever document happens to sort first).
+            fused += np.where(matched, 1.0 / (RRF_K + ranks), 0.0)
         return fused
 
     def normalised(scores: np.ndarray) -> np.ndarray:

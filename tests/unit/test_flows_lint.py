@@ -82,14 +82,18 @@ def test_unknown_key(flows_dir: Path) -> None:
 def test_undefined_slot_and_template(flows_dir: Path) -> None:
     text = GOOD.replace("collect: plate", "collect: [plate, colour]").replace("{plate}", "{plat}")
     found = problems_for(flows_dir, text)
-    assert f"{flows_dir / 'parking.yaml'}:10: collect: slot 'colour' is not defined in slots" in found
+    assert (
+        f"{flows_dir / 'parking.yaml'}:10: collect: slot 'colour' is not defined in slots" in found
+    )
     assert f"{flows_dir / 'parking.yaml'}:11: say: '{{plat}}' is not a slot or call data" in found
 
 
 def test_unreachable_step(flows_dir: Path) -> None:
     text = GOOD + "  - hangup: 再见。\n  - say: 这句永远说不到。\n"
     found = problems_for(flows_dir, text)
-    assert found == [f"{flows_dir / 'parking.yaml'}:13: step 4 is unreachable (nothing jumps to it)"]
+    assert found == [
+        f"{flows_dir / 'parking.yaml'}:13: step 4 is unreachable (nothing jumps to it)"
+    ]
 
 
 def test_bad_condition(flows_dir: Path) -> None:

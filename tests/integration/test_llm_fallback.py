@@ -1,0 +1,93 @@
+"""When the LLM dies or is slow, the conversation carries on with the local rules."""
+
+import asyncio
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from bot.config import Settings
+from bot.dialogue.commands import Command
+from bot.dialogue.llm_understanding import LLMUnderstanding
+from bot.dialogue.local_understanding import LocalUnderstanding
+from bot.dialogue.understanding import Expectation
+from bot.flows.flow_set import load_flows
+from bot.llm.client import LLMClient
+from bot.llm.llama_server import LlamaServer
+from bot.model_cache import ASSETS
+
+DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
+
+
+def read_turn(process: subprocess.Popen[str], timeout: float) -> dict:  # type: ignore[type-arg]
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if ready:
+            line = process.stdout.readline()
+            if line.startswith("{"):
+                return json.loads(line)
+    raise TimeoutError("no turn from hotline chat")
+
+
+def say(process: subprocess.Popen[str], line: str) -> None:
+    assert process.stdin is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def test_llm_server_stopped_mid_chat(settings: Settings, cache_dir: Path, tmp_path: Path) -> None:
+    embedded = settings.llm.embedded
+    server = LlamaServer(
+        ASSETS[embedded.asset].check(cache_dir) / "model.gguf",
+        "127.0.0.1", 0, embedded.threads, embedded.context, tmp_path / "llm.log",
+    )  # fmt: skip
+    server.start()
+    env = {
+        **os.environ,
+        "HOTLINE_LLM__URL": server.url,
+        "HOTLINE_REDIS__KEY_PREFIX": f"hotline-fallback-{uuid.uuid4().hex[:6]}",
+    }
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--json", "--understanding", "llm"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        read_turn(chat, timeout=120)  # greeting
+        say(chat, "请问居住证怎么办理")
+        assert read_turn(chat, timeout=60)["events"][0]["grounded"] is True
+        server.stop()  # the LLM goes away in the middle of the call
+        say(chat, "我要投诉小区门口的垃圾好几天没人清理")
+        turn = read_turn(chat, timeout=30)
+        assert turn["flow"] == "complaint" and "地址" in turn["bot"]
+        say(chat, "在南山区科技园路18号")
+        assert read_turn(chat, timeout=30)["slots"]["address"] == "南山区科技园路18号"
+    finally:
+        server.stop()
+        chat.kill()
+        _, stderr = chat.communicate(timeout=10)
+    assert "using local rules" in stderr
+
+
+async def test_slow_llm_falls_back_within_its_budget() -> None:
+    async def never_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(never_answers, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    flow_set = load_flows([DIALOGS])
+    client = LLMClient(f"http://127.0.0.1:{port}", "m", "", timeout_s=0.5)
+    understanding = LLMUnderstanding(client, LocalUnderstanding(flow_set), flow_set)
+    menu = Expectation("menu", "main", ())
+    started = time.monotonic()
+    commands = await understanding.understand("我要投诉楼下饭店太吵了", menu)
+    assert time.monotonic() - started < 2
+    assert commands == [Command(kind="start_flow", flow="complaint")]
+    assert understanding.fallbacks == 1
+    await client.close()
+    server.close()
