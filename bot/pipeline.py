@@ -23,8 +23,8 @@ from bot.calls.store import CallStore
 from bot.calls.turn_observer import TurnObserver
 from bot.config import Settings
 from bot.dialogue.engine import DialogueEngine
-from bot.dialogue.service import DialogueService
 from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
+from bot.dialogue.service import DialogueService
 from bot.model_cache import ASSETS
 from bot.speech.barge_in import BargeIn
 from bot.speech.offline_tts import OfflineTTSService

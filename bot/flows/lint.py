@@ -72,14 +72,16 @@ def lint_flow(flow: Flow, source: LoadedFile, known_flows: set[str]) -> list[Flo
                     continue
                 for name in sorted(used - names):
                     problem((*loc, "branch", number, "if"), f"condition uses undefined '{name}'")
-    for name, slot in flow.slots.items():
+    for slot_name, slot_def in flow.slots.items():
         for field in ("ask", "reask"):
-            text = getattr(slot, field)
+            text = getattr(slot_def, field)
             if text:
                 for unknown in sorted(
-                    _template_names(text, problem, ("slots", name, field)) - names
+                    _template_names(text, problem, ("slots", slot_name, field)) - names
                 ):
-                    problem(("slots", name, field), f"'{{{unknown}}}' is not a slot or call data")
+                    problem(
+                        ("slots", slot_name, field), f"'{{{unknown}}}' is not a slot or call data"
+                    )
     for index in range(1, len(flow.steps)):
         previous, step = flow.steps[index - 1], flow.steps[index]
         if step_kind(previous) in ENDS_FLOW and (step.id is None or step.id not in jumped_to):

@@ -1,4 +1,4 @@
-"""OpenAI-compatible chat completions (vLLM in production, llama.cpp embedded), JSON-schema bound."""
+"""OpenAI-compatible chat completions (vLLM or embedded llama.cpp), bound by a JSON schema."""
 
 from __future__ import annotations
 
