@@ -41,11 +41,14 @@ def is_phantom(text: str) -> bool:
     return any(pattern.search(text) for pattern in PHANTOM_PATTERNS)
 
 
-def clean_transcript(text: str) -> str:
+def clean_transcript(text: str, prompt: str = "") -> str:
     """Normalise one utterance's text; empty when nothing trustworthy was said."""
     text = _SPACES.sub(" ", to_simplified(text)).strip()
     text = cut_loops(text)
     if is_phantom(text):
+        return ""
+    core = text.strip("。，,.!?！？ ")
+    if prompt and len(core) >= 4 and core in prompt:  # the decoder prompt echoed on silence
         return ""
     if not re.search(r"[\w\u4e00-\u9fff]", text):
         return ""

@@ -92,7 +92,7 @@ class WhisperTranscriber:
             ]
         finally:
             _WindowedWhisperModel._window.frames = None
-        text = clean_transcript("".join(kept))
+        text = clean_transcript("".join(kept), self._config.initial_prompt)
         return Transcript(text, audio_s, time.perf_counter() - started)
 
     async def transcribe(self, pcm16: bytes) -> Transcript:

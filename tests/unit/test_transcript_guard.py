@@ -26,3 +26,9 @@ def test_punctuation_only_is_nothing() -> None:
 
 def test_normal_sentence_passes_through() -> None:
     assert clean_transcript(" 我想问一下公积金怎么提取。 ") == "我想问一下公积金怎么提取。"
+
+
+def test_decoder_prompt_echo_is_dropped() -> None:
+    prompt = "以下是12345政务服务热线的普通话通话，涉及公积金、社保、医保等。"
+    assert clean_transcript("涉及公积金、社保、医保等。", prompt) == ""
+    assert clean_transcript("我想问公积金", prompt) == "我想问公积金"
