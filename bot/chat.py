@@ -54,6 +54,7 @@ def _turn(session: FlowSession, caller: str | None, replies: list[Reply]) -> dic
         "step": session.step,
         "slots": session.slots,
         "events": session.take_events(),
+        "understood_by": session.understanding.last_source if caller else None,
     }
 
 

@@ -221,7 +221,7 @@ class FlowSession:
                 self._no_match = 0
                 self._waiting = None
                 return await self._run()
-        if "goodbye" in kinds and (waiting is None or waiting.expectation.awaiting == "menu"):
+        if "goodbye" in kinds:
             self._say(behaviour.prompts.goodbye)
             self._hangup()
             return self._flush()
@@ -239,6 +239,11 @@ class FlowSession:
             question = next((c for c in commands if c.kind == "ask_knowledge"), None)
             if question is not None:
                 return await self._answer_inline(question.question or utterance)
+            if "out_of_scope" in kinds:
+                self.events.append({"type": "out_of_scope", "utterance": utterance})
+                self._say(behaviour.prompts.out_of_scope)
+                self._say(waiting.prompt)
+                return self._flush()
         elif awaiting == "confirm" and kinds & {"affirm", "deny"}:
             self._no_match = 0
             return await self._confirmed("affirm" in kinds)

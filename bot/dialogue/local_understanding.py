@@ -19,6 +19,8 @@ from bot.flows.flow_set import FlowSet
 
 GLOBAL_THRESHOLD = 0.45
 FLOW_THRESHOLD = 0.25
+# Longer requests that match no flow still go to the knowledge base, which may decline.
+MIN_QUESTION_CHARS = 6
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
     r"怎么|如何|什么|哪里|哪儿|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|？|\?"
@@ -27,6 +29,7 @@ QUESTION_CUES = re.compile(
 
 class LocalUnderstanding:
     name = "local"
+    last_source = "local"
 
     def __init__(self, flow_set: FlowSet, today: Callable[[], dt.date] = dt.date.today) -> None:
         behaviour = flow_set.behaviour
@@ -44,6 +47,12 @@ class LocalUnderstanding:
         self._flows = IntentClassifier(
             {f.name: f.triggers.examples for f in flow_set.flows.values() if f.triggers.examples}
         )
+        # Words a designer listed for a flow's categories ("吵" → 噪音扰民) also pick the flow.
+        self._category_words = {
+            flow.name: [word for slot in flow.slots.values() if slot.fill_from_trigger
+                        for words in (slot.values or {}).values() for word in words]
+            for flow in flow_set.flows.values()
+        }  # fmt: skip
         self._today = today
 
     def global_command(self, text: str) -> Command | None:
@@ -79,9 +88,24 @@ class LocalUnderstanding:
         ranked = self._flows.classify(text)
         if ranked and ranked[0][1] >= FLOW_THRESHOLD:
             return Command(kind="start_flow", flow=ranked[0][0])
-        if QUESTION_CUES.search(text):
+        for flow, words in self._category_words.items():
+            if any(word in text for word in words):
+                return Command(kind="start_flow", flow=flow)
+        if QUESTION_CUES.search(text) or len(text) >= MIN_QUESTION_CHARS:
+            # The knowledge base decides whether it is a policy question it can answer.
             return Command(kind="ask_knowledge", question=text)
         return Command(kind="out_of_scope")
+
+    def unsure(self, text: str, expectation: Expectation, commands: list[Command]) -> bool:
+        """Whether these commands are guesses worth a second opinion (from the LLM)."""
+        if not commands:
+            return True
+        if expectation.awaiting != "menu":
+            return False
+        kind = commands[0].kind
+        return kind == "out_of_scope" or (
+            kind == "ask_knowledge" and not QUESTION_CUES.search(text.strip())
+        )
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]:
         text = utterance.strip()

@@ -100,6 +100,9 @@ class DialogueService:
         return self._understanding_for[1]
 
     async def warm_up(self) -> None:
+        """Start supervising the embedded LLM and prefill its prompt cache."""
+        if self.llm_server is not None:
+            self.llm_server.supervise()
         understanding = self._understanding(self.flows.current())
         if isinstance(understanding, LLMUnderstanding):
             await understanding.warm_up()

@@ -34,5 +34,6 @@ class Expectation:
 
 class Understanding(Protocol):
     name: str
+    last_source: str  # which reader produced the last commands (for designers' traces)
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]: ...

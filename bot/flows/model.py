@@ -196,6 +196,7 @@ class GlobalIntents(_Strict):
 
 class GlobalPrompts(_Strict):
     no_match: str
+    out_of_scope: str
     offer_human: str
     silence: str
     silence_goodbye: str

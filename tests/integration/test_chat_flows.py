@@ -50,7 +50,7 @@ def test_complaint_becomes_a_ticket_read_back_digit_by_digit(chat_env: dict[str,
     assert ticket["department"] == "市生态环境局"
     assert "科技园路18号" in ticket["address"]
     assert ticket["contact_phone"] == "13800138000"
-    assert ticket["time"] == "22:00"
+    assert ticket["time"] == "晚上十点以后"
     assert ticket["number"].startswith(time.strftime("%Y%m%d"))
     spoken = "".join("零幺二三四五六七八九"[int(d)] for d in ticket["number"])
     assert spoken in turns[-1]["bot"]  # read back digit by digit, 1 as 幺
@@ -137,3 +137,12 @@ def test_survey_call_later(chat_env: dict[str, str]) -> None:
     [recorded] = events(turns, "survey_recorded")
     assert recorded["survey"]["callback_time"] == "15:00"
     assert events(turns, "hangup")
+
+
+def test_unsure_requests_are_read_by_the_llm(chat_env: dict[str, str]) -> None:
+    turns = run_chat("llm_consulted.txt", env=chat_env)
+    [answer] = events(turns, "answer")
+    assert answer["grounded"] is True
+    assert answer["sources"][0]["doc_id"] == "individual-business-license"
+    expected = "llm" if chat_env["HOTLINE_DIALOGUE__UNDERSTANDING"] == "llm" else "local"
+    assert turns[1]["understood_by"] == expected
