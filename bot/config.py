@@ -75,6 +75,7 @@ class CallsConfig(_Section):
 
 class DialogueConfig(_Section):
     understanding: Literal["local", "llm"]
+    silence_timeout_s: float = Field(gt=0)
 
 
 class EmbeddedLLMConfig(_Section):

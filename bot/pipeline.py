@@ -83,7 +83,10 @@ class CallServices:
             interim_interval_s=settings.asr.interim_interval_s,
             max_utterance_s=settings.asr.max_utterance_s,
         )
-        dialogue = DialogueProcessor(self.engine.new_session(log.record.id, log.record.caller))
+        dialogue = DialogueProcessor(
+            self.engine.new_session(log.record.id, log.record.caller),
+            silence_timeout_s=settings.dialogue.silence_timeout_s,
+        )
         tts = OfflineTTSService(voice=self.voice)
         pipeline = Pipeline(
             [

@@ -29,6 +29,10 @@ class DialogueSession(Protocol):
         """The replies to one final caller utterance."""
         ...
 
+    async def silence(self) -> list[Reply]:
+        """The caller has said nothing for a while."""
+        ...
+
 
 class DialogueEngine(Protocol):
     def new_session(self, call_id: str, caller: str | None) -> DialogueSession: ...

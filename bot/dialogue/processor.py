@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
     DataFrame,
     EndTaskFrame,
     Frame,
     TranscriptionFrame,
     TTSSpeakFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
@@ -31,24 +37,59 @@ class DialogueEventsFrame(DataFrame):
 
 
 class DialogueProcessor(FrameProcessor):
-    def __init__(self, session: DialogueSession, **kwargs: object) -> None:
+    """Also keeps time: when the caller stays silent after the bot finished speaking for
+    `silence_timeout_s`, the engine re-prompts (and in the end gives up politely)."""
+
+    def __init__(
+        self, session: DialogueSession, silence_timeout_s: float = 8.0, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._session = session
+        self._silence_timeout_s = silence_timeout_s
+        self._silence_timer: asyncio.Task[None] | None = None
+        self._caller_speaking = False
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
+        if isinstance(frame, VADUserStartedSpeakingFrame | VADUserStoppedSpeakingFrame):
+            self._caller_speaking = isinstance(frame, VADUserStartedSpeakingFrame)
+        if isinstance(frame, BotStoppedSpeakingFrame) and not self._caller_speaking:
+            self._restart_silence_timer()
+        elif isinstance(frame, BotStartedSpeakingFrame | VADUserStartedSpeakingFrame):
+            await self._stop_silence_timer()
         if isinstance(frame, CallConnectedFrame):
             await self._speak(await self._session.start())
         elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
-            try:
-                replies = await self._session.handle(frame.text)
-            except Exception:  # the engine failing must not end the call in silence
-                logger.exception("dialogue engine failed on {!r}", frame.text)
-                replies = []
-            await self._speak(replies)
+            await self._speak(await self._safely(self._session.handle(frame.text)))
         else:
             await self.push_frame(frame, direction)
+
+    async def _safely(self, replies: Awaitable[list[Reply]]) -> list[Reply]:
+        try:
+            return await replies
+        except Exception:  # the engine failing must not end the call in silence
+            logger.exception("dialogue engine failed")
+            return []
+
+    def _restart_silence_timer(self) -> None:
+        if self._silence_timer is not None:
+            self._silence_timer.cancel()
+        self._silence_timer = self.create_task(self._silence_after_timeout(), "silence")
+
+    async def _stop_silence_timer(self) -> None:
+        if self._silence_timer is not None:
+            await self.cancel_task(self._silence_timer)
+            self._silence_timer = None
+
+    async def _silence_after_timeout(self) -> None:
+        await asyncio.sleep(self._silence_timeout_s)
+        self._silence_timer = None
+        await self._speak(await self._safely(self._session.silence()))
+
+    async def cleanup(self) -> None:
+        await self._stop_silence_timer()
+        await super().cleanup()
 
     async def _speak(self, replies: list[Reply]) -> None:
         events = self._session.take_events()

@@ -1,7 +1,13 @@
 """DialogueProcessor: connection and final transcripts in, spoken replies out."""
 
-from pipecat.frames.frames import EndTaskFrame, TranscriptionFrame, TTSSpeakFrame
-from pipecat.tests.utils import run_test
+from pipecat.frames.frames import (
+    BotStoppedSpeakingFrame,
+    EndTaskFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    VADUserStartedSpeakingFrame,
+)
+from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.dialogue.engine import Reply
 from bot.dialogue.processor import CallConnectedFrame, DialogueEventsFrame, DialogueProcessor
@@ -19,6 +25,9 @@ class EchoSession:
     async def handle(self, utterance: str) -> list[Reply]:
         self.events.append({"type": "heard", "text": utterance})
         return [Reply(f"您说的是{utterance}")]
+
+    async def silence(self) -> list[Reply]:
+        return [Reply("您还在吗？")]
 
     def take_events(self) -> list[dict[str, object]]:
         events, self.events = self.events, []
@@ -78,3 +87,25 @@ async def test_hangup_reply_is_spoken_then_ends_the_call() -> None:
         expected_up_frames=[EndTaskFrame],
     )
     assert down[1].text == "再见。"
+
+
+async def test_silence_after_the_bot_spoke_gets_a_reprompt() -> None:
+    down, _ = await run_test(
+        DialogueProcessor(EchoSession(), silence_timeout_s=0.2),
+        frames_to_send=[BotStoppedSpeakingFrame(), SleepFrame(sleep=0.5)],
+        expected_down_frames=[BotStoppedSpeakingFrame, TTSSpeakFrame],
+    )
+    assert down[1].text == "您还在吗？"
+
+
+async def test_caller_speech_cancels_the_silence_reprompt() -> None:
+    await run_test(
+        DialogueProcessor(EchoSession(), silence_timeout_s=0.3),
+        frames_to_send=[
+            BotStoppedSpeakingFrame(),
+            SleepFrame(sleep=0.1),
+            VADUserStartedSpeakingFrame(),
+            SleepFrame(sleep=0.5),
+        ],
+        expected_down_frames=[BotStoppedSpeakingFrame, VADUserStartedSpeakingFrame],
+    )
