@@ -53,8 +53,10 @@ class DialogueProcessor(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, VADUserStartedSpeakingFrame | VADUserStoppedSpeakingFrame):
             self._caller_speaking = isinstance(frame, VADUserStartedSpeakingFrame)
-        if isinstance(frame, BotStoppedSpeakingFrame) and not self._caller_speaking:
-            self._restart_silence_timer()
+        # Silence counts from the end of whoever spoke last; a reply cancels it.
+        if isinstance(frame, BotStoppedSpeakingFrame | VADUserStoppedSpeakingFrame):
+            if not self._caller_speaking:
+                self._restart_silence_timer()
         elif isinstance(frame, BotStartedSpeakingFrame | VADUserStartedSpeakingFrame):
             await self._stop_silence_timer()
         if isinstance(frame, CallConnectedFrame):
