@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test system-deps venv models redis lint
 
-run: system-deps venv redis
+run: system-deps venv models redis
 	$(BIN)/hotline serve
 
 test: system-deps venv models redis lint
@@ -21,8 +21,8 @@ test: system-deps venv models redis lint
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: venv
-	$(BIN)/ruff check bot telephony tests
-	$(BIN)/ruff format --check bot telephony tests
+	$(BIN)/ruff check bot telephony tests bench
+	$(BIN)/ruff format --check bot telephony tests bench
 	$(BIN)/mypy bot telephony
 
 system-deps:
@@ -48,6 +48,7 @@ $(STAMP): pyproject.toml
 
 models: venv
 	$(BIN)/hotline models prepare
+	$(BIN)/hotline kb index
 
 redis:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
