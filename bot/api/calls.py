@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from bot.calls.store import CallStore, StoreUnavailable
+from bot.calls.store import CallStore
+from bot.redis_guard import StoreUnavailable
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 

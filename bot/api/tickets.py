@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from bot.calls.store import StoreUnavailable
+from bot.redis_guard import StoreUnavailable
 from bot.tickets.ticket import Ticket
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])

@@ -12,7 +12,8 @@ import time
 from loguru import logger
 
 from bot.calls.record import CallRecord
-from bot.calls.store import CallStore, StoreUnavailable
+from bot.calls.store import CallStore
+from bot.redis_guard import StoreUnavailable
 
 RETRY_S = 1.0
 FINAL_FLUSH_S = 15.0

@@ -5,10 +5,7 @@ from __future__ import annotations
 import redis.asyncio as redis
 
 from bot.calls.record import CallRecord
-
-
-class StoreUnavailable(Exception):
-    """Redis cannot be reached; the message says where it was looked for."""
+from bot.redis_guard import guarded
 
 
 class CallStore:
@@ -31,31 +28,22 @@ class CallStore:
     def _index(self) -> str:
         return f"{self._prefix}:calls"
 
-    async def _guard(self, operation):  # type: ignore[no-untyped-def]
-        try:
-            return await operation
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"Redis is unreachable ({exc}).") from exc
-
     async def save(self, record: CallRecord) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(record.id), record.model_dump_json(), ex=self._ttl_s)
             pipe.zadd(self._index, {record.id: record.started_at})
-            await self._guard(pipe.execute())
+            await guarded(pipe.execute())
 
     async def get(self, call_id: str) -> CallRecord | None:
-        raw = await self._guard(self._redis.get(self._key(call_id)))
+        raw = await guarded(self._redis.get(self._key(call_id)))
         return CallRecord.model_validate_json(raw) if raw else None
 
     async def recent(self, limit: int) -> list[CallRecord]:
-        ids = await self._guard(self._redis.zrevrange(self._index, 0, limit - 1))
+        ids = await guarded(self._redis.zrevrange(self._index, 0, limit - 1))
         if not ids:
             return []
-        raws = await self._guard(self._redis.mget([self._key(i) for i in ids]))
+        raws = await guarded(self._redis.mget([self._key(str(i)) for i in ids]))
         return [CallRecord.model_validate_json(raw) for raw in raws if raw]
-
-    async def ping(self) -> None:
-        await self._guard(self._redis.ping())
 
     async def close(self) -> None:
         await self._redis.aclose()

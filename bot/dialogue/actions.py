@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from bot.calls.store import StoreUnavailable
+from bot.redis_guard import StoreUnavailable
 from bot.tickets.store import TicketStore
 from bot.tickets.ticket import SurveyResult, Ticket
 

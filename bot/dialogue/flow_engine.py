@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from loguru import logger
 
-from bot.calls.store import StoreUnavailable
 from bot.dialogue.actions import TicketActions
 from bot.dialogue.commands import Command
 from bot.dialogue.engine import Reply
@@ -39,6 +38,7 @@ from bot.flows.model import (
     TransferStep,
 )
 from bot.flows.templates import render
+from bot.redis_guard import StoreUnavailable
 
 Event = dict[str, Any]
 # Slot types read from the utterance that started a flow without being asked for.

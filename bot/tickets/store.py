@@ -7,7 +7,7 @@ import time
 
 import redis.asyncio as redis
 
-from bot.calls.store import StoreUnavailable
+from bot.redis_guard import guarded
 from bot.tickets.ticket import SurveyResult, Ticket
 
 
@@ -21,23 +21,14 @@ class TicketStore:
 
     async def next_number(self, today: dt.date) -> str:
         day = today.strftime("%Y%m%d")
-        try:
-            sequence = await self._redis.incr(f"{self._prefix}:ticket-seq:{day}")
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"Redis is unreachable ({exc}).") from exc
+        sequence = await guarded(self._redis.incr(f"{self._prefix}:ticket-seq:{day}"))
         return f"{day}{sequence:04d}"
 
     async def save(self, ticket: Ticket) -> None:
-        try:
-            await self._redis.set(self._key(ticket.number), ticket.model_dump_json())
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"Redis is unreachable ({exc}).") from exc
+        await guarded(self._redis.set(self._key(ticket.number), ticket.model_dump_json()))
 
     async def get(self, number: str) -> Ticket | None:
-        try:
-            raw = await self._redis.get(self._key(number))
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"Redis is unreachable ({exc}).") from exc
+        raw = await guarded(self._redis.get(self._key(number)))
         return Ticket.model_validate_json(raw) if raw else None
 
     async def add_survey(self, number: str, result: SurveyResult) -> Ticket | None:

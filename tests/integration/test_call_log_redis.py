@@ -11,7 +11,8 @@ import pytest
 
 from bot.calls.call_log import CallLog
 from bot.calls.record import CallRecord, Turn
-from bot.calls.store import CallStore, StoreUnavailable
+from bot.calls.store import CallStore
+from bot.redis_guard import StoreUnavailable
 from tests.conftest import free_port
 
 
