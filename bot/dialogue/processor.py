@@ -12,7 +12,7 @@ from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
     DataFrame,
-    EndTaskFrame,
+    EndWorkerFrame,
     Frame,
     TranscriptionFrame,
     TTSSpeakFrame,
@@ -101,4 +101,4 @@ class DialogueProcessor(FrameProcessor):
             return
         await self.push_frame(TTSSpeakFrame(text="".join(reply.text for reply in replies)))
         if any(reply.hangup for reply in replies):
-            await self.push_frame(EndTaskFrame(), FrameDirection.UPSTREAM)
+            await self.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)

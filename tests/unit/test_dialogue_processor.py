@@ -2,7 +2,7 @@
 
 from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
-    EndTaskFrame,
+    EndWorkerFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
     VADUserStartedSpeakingFrame,
@@ -71,7 +71,7 @@ async def test_engine_failure_does_not_end_the_call() -> None:
         frames_to_send=[transcript("你好")],
         expected_down_frames=[TranscriptionFrame],
     )
-    assert not any(isinstance(f, EndTaskFrame) for f in up)
+    assert not any(isinstance(f, EndWorkerFrame) for f in up)
 
 
 class HangingUpSession(FailingSession):
@@ -84,7 +84,7 @@ async def test_hangup_reply_is_spoken_then_ends_the_call() -> None:
         DialogueProcessor(HangingUpSession()),
         frames_to_send=[transcript("没有了")],
         expected_down_frames=[TranscriptionFrame, TTSSpeakFrame],
-        expected_up_frames=[EndTaskFrame],
+        expected_up_frames=[EndWorkerFrame],
     )
     assert down[1].text == "再见。"
 
