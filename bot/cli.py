@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.chat import add_chat_command, run_chat
 from bot.config import ConfigError, Settings, load_settings
 from bot.flows.cli import add_flows_commands, run_flows
-from bot.flows.flow_set import FlowSetError
+from bot.flows.flow_set import FlowSetError, check_flows
 from bot.knowledge.cli import add_kb_commands, run_kb
 from bot.knowledge.documents import KnowledgeError
 from bot.model_cache import ModelError, check_all, prepare_all
@@ -42,6 +42,9 @@ def _serve(settings: Settings) -> int:
 
     from bot.api.app import create_app
 
+    _, problems = check_flows([settings.project_path(settings.flows.dir)])
+    if problems:
+        raise FlowSetError(problems)
     cache_dir = settings.project_path(settings.models.cache_dir)
     if check_all(cache_dir):
         _progress("First start: assembling the embedded models (this takes a few minutes).")
@@ -83,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.models_command == "prepare":
             return _models_prepare(settings)
         return _models_check(settings)
-    except (ConfigError, ModelError, KnowledgeError, FlowSetError) as exc:
+    except FlowSetError as exc:
+        print(f"hotline: the flows have problems, fix them first:\n{exc}", file=sys.stderr)
+        return 2
+    except (ConfigError, ModelError, KnowledgeError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 2
 

@@ -44,3 +44,22 @@ def test_broken_config_file_refuses_to_start(tmp_path: Path) -> None:
     result = hotline("--config", str(config), "serve")
     assert result.returncode == 2
     assert "site.yaml:" in result.stderr and "is not valid YAML" in result.stderr
+
+
+def test_serve_refuses_broken_flows(tmp_path: Path) -> None:
+    flows = tmp_path / "dialogs"
+    flows.mkdir()
+    (flows / "global.yaml").write_text("entry_flow: main\n")
+    result = hotline("serve", HOTLINE_FLOWS__DIR=str(flows))
+    assert result.returncode == 2
+    assert "the flows have problems" in result.stderr
+    assert f"{flows / 'global.yaml'}:1:" in result.stderr
+
+
+def test_kb_ask_json() -> None:
+    result = hotline("kb", "ask", "社保卡丢了怎么补办", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = __import__("json").loads(result.stdout)
+    assert answer["grounded"] is True
+    assert answer["sources"][0]["doc_id"] == "social-security-card"
+    assert answer["answer"].startswith("根据《")
