@@ -49,7 +49,8 @@ def _serve(settings: Settings) -> int:
     if check_all(cache_dir):
         _progress("First start: assembling the embedded models (this takes a few minutes).")
         prepare_all(cache_dir, _progress)
-    _progress(f"Serving the hotline bot on http://{settings.http.host}:{settings.http.port}/phone")
+    shown_host = "127.0.0.1" if settings.http.host in ("0.0.0.0", "::") else settings.http.host
+    _progress(f"Serving the hotline bot: open http://{shown_host}:{settings.http.port}/phone")
     uvicorn.run(
         create_app(settings), host=settings.http.host, port=settings.http.port, log_level="info"
     )
