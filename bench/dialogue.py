@@ -61,6 +61,7 @@ async def run_backend(backend: str, scenarios: list[dict[str, Any]]) -> dict[str
     service = DialogueService(settings, backend)  # type: ignore[arg-type]
     await service.warm_up()
     latencies: list[float] = []
+    llm_latencies: list[float] = []  # turns the LLM actually read
     results = []
     try:
         for scenario in scenarios:
@@ -76,6 +77,8 @@ async def run_backend(backend: str, scenarios: list[dict[str, Any]]) -> dict[str
                 started = time.perf_counter()
                 await session.handle(str(line))
                 latencies.append((time.perf_counter() - started) * 1000)
+                if session.understanding.last_source != "local":
+                    llm_latencies.append(latencies[-1])
                 events += session.take_events()
             results.append(succeeded(scenario["expect"], events))
     finally:
@@ -85,6 +88,9 @@ async def run_backend(backend: str, scenarios: list[dict[str, Any]]) -> dict[str
         "task_success": sum(results) / len(results),
         "turn_latency_p50_ms": statistics.median(ordered),
         "turn_latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
+        "llm_read_turns": len(llm_latencies),
+        "llm_read_turn_latency_p50_ms": statistics.median(llm_latencies) if llm_latencies else 0,
+        "turns": len(latencies),
         "failed": [s["name"] for s, ok in zip(scenarios, results, strict=True) if not ok],
     }
 
@@ -97,7 +103,14 @@ def main() -> None:
     figures = {b: asyncio.run(run_backend(b, scenarios)) for b in args.backends.split(",")}
     baseline = figures.get("local")
     for backend, values in figures.items():
-        for name in ("task_success", "turn_latency_p50_ms", "turn_latency_p95_ms"):
+        for name in (
+            "task_success",
+            "turn_latency_p50_ms",
+            "turn_latency_p95_ms",
+            "turns",
+            "llm_read_turns",
+            "llm_read_turn_latency_p50_ms",
+        ):
             line: dict[str, Any] = {
                 "bench": "dialogue", "backend": backend, "figure": name,
                 "value": round(values[name], 3), "scenarios": len(scenarios),
