@@ -9,6 +9,7 @@ from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 
+from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.voice import Voice
 
 _DONE = object()
@@ -41,7 +42,7 @@ class OfflineTTSService(TTSService):
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
         try:
             async for frame in self._stream_audio_frames_from_iterator(
-                _in_thread(self._voice.synthesize(text)),
+                _in_thread(self._voice.synthesize(normalize_for_speech(text))),
                 in_sample_rate=self._voice.sample_rate,
                 context_id=context_id,
             ):
