@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 
 DIGITS = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
-ACRONYMS = {"APP": "手机应用", "App": "手机应用", "app": "手机应用", "WiFi": "无线网络", "ID": "编号"}
+ACRONYMS = {
+    "APP": "手机应用",
+    "App": "手机应用",
+    "app": "手机应用",
+    "WiFi": "无线网络",
+    "ID": "编号",
+}
 # A number followed by one of these is a quantity, not a code.
 UNITS = (
     "元|块|角|分钟|分|秒|小时|天|日|月|年|岁|周|个|人|次|件|份|张|户|套|间|平方米|平米|米|公里|"
