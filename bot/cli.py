@@ -13,6 +13,8 @@ from bot.flows.flow_set import FlowSetError, check_flows
 from bot.knowledge.cli import add_kb_commands, run_kb
 from bot.knowledge.documents import KnowledgeError
 from bot.model_cache import ModelError, check_all, prepare_all
+from bot.speech.cli import add_speech_commands, run_say, run_transcribe
+from bot.speech.voice_registry import VoiceError
 
 
 def _progress(message: str) -> None:
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_flows_commands(commands)
     add_kb_commands(commands)
     add_chat_command(commands)
+    add_speech_commands(commands)
     return parser
 
 
@@ -84,13 +87,17 @@ def main(argv: list[str] | None = None) -> int:
             return run_kb(args, settings)
         if args.command == "chat":
             return run_chat(args, settings)
+        if args.command == "say":
+            return run_say(args, settings)
+        if args.command == "transcribe":
+            return run_transcribe(args, settings)
         if args.models_command == "prepare":
             return _models_prepare(settings)
         return _models_check(settings)
     except FlowSetError as exc:
         print(f"hotline: the flows have problems, fix them first:\n{exc}", file=sys.stderr)
         return 2
-    except (ConfigError, ModelError, KnowledgeError) as exc:
+    except (ConfigError, ModelError, KnowledgeError, VoiceError) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 2
 

@@ -63,3 +63,26 @@ def test_kb_ask_json() -> None:
     assert answer["grounded"] is True
     assert answer["sources"][0]["doc_id"] == "social-security-card"
     assert answer["answer"].startswith("根据《")
+
+
+def test_say_then_transcribe_round_trip(tmp_path: Path) -> None:
+    wav = tmp_path / "prompt.wav"
+    said = hotline("say", "您好，请问您要反映什么问题？", "-o", str(wav), "--rate", "8000")
+    assert said.returncode == 0, said.stderr
+    audio, rate = __import__("soundfile").read(wav, dtype="int16")
+    assert rate == 8000 and len(audio) / rate > 1.0 and abs(audio).max() > 3000
+    heard = hotline("transcribe", str(wav), "--json")
+    assert heard.returncode == 0, heard.stderr
+    result = __import__("json").loads(heard.stdout)
+    from tests.support.speech import cer
+
+    assert cer("您好，请问您要反映什么问题？", result["text"]) <= 0.3, result
+    assert result["audio_s"] > 1.0 and result["decode_s"] > 0
+
+
+def test_transcribe_reports_unreadable_files(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"not audio at all")
+    result = hotline("transcribe", str(junk))
+    assert result.returncode == 1
+    assert f"{junk}: cannot read audio" in result.stdout
