@@ -5,8 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages: the browser for the phone-page tests, sox for audio tools, Redis.
-APT_PACKAGES := chromium sox redis-server
+# Debian packages: the browser for the phone-page tests, sox for audio tools, Redis,
+# espeak-ng as the second voice of bench/asr.py.
+APT_PACKAGES := chromium sox redis-server espeak-ng
 # Reinstall Python packages whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

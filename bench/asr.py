@@ -1,0 +1,137 @@
+"""ASR benchmark: CER, decode latency and RTF of the call ASR path on hotline sentences.
+
+Builds its own test set: every sentence of bench/asr_sentences.txt rendered by two offline
+voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and through a simulated
+phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
+are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run.
+
+    .venv/bin/python bench/asr.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from bench.phone_channel import PHONE_RATE, phone_channel
+from bot.config import AsrConfig, load_settings
+from bot.model_cache import ASSETS
+from bot.speech.text_normalizer import normalize_for_speech
+from bot.speech.voice_registry import load_voice
+from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
+from tests.support.speech import cer
+
+SENTENCES = Path(__file__).with_name("asr_sentences.txt")
+CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
+Renderer = Callable[[str], tuple[np.ndarray, int]]
+
+
+def sentences() -> list[str]:
+    lines = SENTENCES.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def baker_renderer() -> Renderer:
+    settings = load_settings()
+    voice = load_voice(
+        settings.project_path(settings.tts.voices_file),
+        settings.project_path(settings.models.cache_dir),
+        "zh",
+    )
+
+    def render(text: str) -> tuple[np.ndarray, int]:
+        pcm = b"".join(voice.synthesize(normalize_for_speech(text)))
+        return np.frombuffer(pcm, dtype=np.int16), voice.sample_rate
+
+    return render
+
+
+def espeak_renderer(text: str) -> tuple[np.ndarray, int]:
+    with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
+        subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", wav.name, text], check=True)
+        pcm, rate = sf.read(wav.name, dtype="int16")
+    return pcm, rate
+
+
+def cached(voice: str, render: Renderer, text: str) -> tuple[np.ndarray, int]:
+    path = CACHE / voice / (hashlib.sha1(text.encode()).hexdigest()[:16] + ".wav")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pcm, rate = render(text)
+        sf.write(path, pcm, rate, subtype="PCM_16")
+    pcm, rate = sf.read(path, dtype="int16")
+    return pcm, rate
+
+
+def condition(pcm: np.ndarray, rate: int, name: str) -> np.ndarray:
+    """16 kHz int16 audio as the call ASR path would receive it."""
+    if name == "16k":
+        audio = soxr.resample(pcm, rate, SAMPLE_RATE, quality="HQ")
+    else:
+        narrow = phone_channel(pcm, rate, snr_db=15 if name == "phone+noise" else None)
+        audio = soxr.resample(narrow, PHONE_RATE, SAMPLE_RATE, quality="HQ")
+    return np.asarray(audio, dtype=np.int16)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="use only the first N sentences")
+    args = parser.parse_args()
+    settings = load_settings()
+    texts = sentences()[: args.limit]
+    model_dir = ASSETS["whisper-base"].check(settings.project_path(settings.models.cache_dir))
+    configs: dict[str, AsrConfig] = {
+        "baseline": settings.asr.model_copy(
+            update={"window_s": 30, "initial_prompt": "以下是普通话的句子。"}
+        ),
+        "configured": settings.asr,
+    }
+    voices: dict[str, Renderer] = {"baker": baker_renderer(), "espeak-ng": espeak_renderer}
+    results: dict[tuple[str, str, str], dict[str, float]] = {}
+    for config_name, config in configs.items():
+        transcriber = WhisperTranscriber(model_dir, config)
+        for voice_name, render in voices.items():
+            for condition_name in ("16k", "phone", "phone+noise"):
+                errors = chars = 0.0
+                latencies, rtfs = [], []
+                for text in texts:
+                    pcm, rate = cached(voice_name, render, text)
+                    audio = condition(pcm, rate, condition_name)
+                    result = transcriber.transcribe_sync(audio.tobytes())
+                    length = len([c for c in text if c.isalnum()])
+                    errors += cer(text, result.text) * length
+                    chars += length
+                    latencies.append(result.decode_s * 1000)
+                    rtfs.append(result.decode_s / result.audio_s)
+                ordered = sorted(latencies)
+                results[(config_name, voice_name, condition_name)] = {
+                    "cer": errors / chars,
+                    "latency_p50_ms": statistics.median(ordered),
+                    "latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
+                    "rtf": statistics.mean(rtfs),
+                }
+    for (config_name, voice_name, condition_name), figures in results.items():
+        baseline = results[("baseline", voice_name, condition_name)]
+        for figure, value in figures.items():
+            line = {
+                "bench": "asr", "config": config_name, "voice": voice_name,
+                "condition": condition_name, "figure": figure, "value": round(value, 4),
+                "sentences": len(texts),
+            }  # fmt: skip
+            if config_name != "baseline" and baseline[figure]:
+                line["ratio_vs_baseline"] = round(value / baseline[figure], 3)
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
