@@ -5,7 +5,7 @@ voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and thro
 phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
 are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run.
 
-    .venv/bin/python bench/asr.py [--limit N]
+    .venv/bin/python -m bench.asr [--limit N]
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Runs bench/dialogue_scenarios.yaml through the real flow engine (real knowledge 
 Redis, real llama.cpp server) and prints one JSON line per figure; the LLM's figures carry
 their ratio to the local baseline measured in the same run.
 
-    .venv/bin/python bench/dialogue.py [--backends local,llm]
+    .venv/bin/python -m bench.dialogue [--backends local,llm]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ audio, real-time factor, memory and install weight. espeak-ng is the baseline th
 voice is compared with, measured in the same run. Each voice runs in its own process so its
 memory is its own.
 
-    .venv/bin/python bench/tts.py
+    .venv/bin/python -m bench.tts
 """
 
 from __future__ import annotations
