@@ -19,7 +19,7 @@ from bot.dialogue.actions import TicketActions
 from bot.dialogue.commands import Command
 from bot.dialogue.engine import Reply
 from bot.dialogue.slot_values import extract_value, spell_digits, spoken_value
-from bot.dialogue.understanding import Expectation, FlowSummary, Understanding
+from bot.dialogue.understanding import Expectation, Understanding
 from bot.flows.conditions import evaluate, parse_condition
 from bot.flows.flow_set import FlowSet
 from bot.flows.model import (
@@ -128,11 +128,6 @@ class FlowSession:
         self._silences = 0
         self.ended = False
         self.events: list[Event] = []
-        self._flow_summaries = tuple(
-            FlowSummary(f.name, f.description, tuple(f.triggers.examples))
-            for f in flow_set.flows.values()
-            if f.triggers.examples
-        )
 
     # -- public API -------------------------------------------------------------------------
 
@@ -319,9 +314,7 @@ class FlowSession:
     def _offer_human(self) -> list[Reply]:
         self._no_match = 0
         prompt = self._behaviour.prompts.offer_human
-        self._waiting = _Waiting(
-            Expectation("confirm", self.flow or "", self._flow_summaries), prompt, offer_human=True
-        )
+        self._waiting = _Waiting(Expectation("confirm", self.flow or ""), prompt, offer_human=True)
         self._say(prompt)
         self._last_prompt = prompt
         return self._flush()
@@ -415,11 +408,11 @@ class FlowSession:
                         self._slot_expectation(frame, slot_name, slot), slot.ask, values
                     )
                 case ConfirmStep():
-                    expectation = Expectation("confirm", frame.flow.name, self._flow_summaries)
+                    expectation = Expectation("confirm", frame.flow.name)
                     return self._ask(expectation, step.confirm, values)
                 case MenuStep():
                     prompt = self._behaviour.prompts.anything_else if resumed else step.menu
-                    expectation = Expectation("menu", frame.flow.name, self._flow_summaries)
+                    expectation = Expectation("menu", frame.flow.name)
                     return self._ask(expectation, prompt, values)
                 case BranchStep():
                     raw = self._raw_values(frame)
@@ -437,9 +430,7 @@ class FlowSession:
                     frame.pc += 1
                 case AnswerStep():
                     if not frame.trigger:
-                        expectation = Expectation(
-                            "slot", frame.flow.name, self._flow_summaries, "question", QUESTION
-                        )
+                        expectation = Expectation("slot", frame.flow.name, "question", QUESTION)
                         return self._ask(expectation, step.ask, values)
                     grounded = await self._answer(frame.trigger)
                     if grounded or not step.on_ungrounded:
@@ -461,7 +452,7 @@ class FlowSession:
 
     def _slot_expectation(self, frame: _Frame, name: str, slot: Slot) -> Expectation:
         open_slots = {n: s for n, s in frame.flow.slots.items() if n not in frame.slots}
-        return Expectation("slot", frame.flow.name, self._flow_summaries, name, slot, open_slots)
+        return Expectation("slot", frame.flow.name, name, slot, open_slots)
 
     def _ask(self, expectation: Expectation, prompt: str, values: dict[str, Any]) -> list[Reply]:
         text = render(prompt, values)
@@ -522,7 +513,7 @@ class FlowSession:
     def _expectation(self) -> Expectation:
         if self._waiting is not None:
             return self._waiting.expectation
-        return Expectation("nothing", self.flow or "", self._flow_summaries)
+        return Expectation("nothing", self.flow or "")
 
     def _say(self, text: str) -> None:
         if text:

@@ -102,7 +102,7 @@ class LLMUnderstanding:
 
     async def warm_up(self) -> None:
         """Prefill the shared system prompt once, so the first caller does not pay for it."""
-        expectation = Expectation("menu", "", ())
+        expectation = Expectation("menu", "")
         try:
             await self._client.json_completion(
                 self._system, user_prompt("你好", expectation), self._schema(expectation), 32

@@ -12,19 +12,11 @@ Awaiting = Literal["menu", "slot", "confirm", "nothing"]
 
 
 @dataclass(frozen=True)
-class FlowSummary:
-    name: str
-    description: str
-    examples: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Expectation:
     """What the bot just asked, so an answer can be read in context."""
 
     awaiting: Awaiting
     flow: str
-    flows: tuple[FlowSummary, ...]
     slot_name: str | None = None
     slot: Slot | None = None
     # Other slots of the current flow the caller may volunteer at the same time.

@@ -88,7 +88,7 @@ async def test_slow_llm_falls_back_within_its_budget() -> None:
     flow_set = load_flows([DIALOGS])
     client = LLMClient(f"http://127.0.0.1:{port}", "m", "", timeout_s=0.5)
     understanding = LLMUnderstanding(client, LocalUnderstanding(flow_set), flow_set)
-    menu = Expectation("menu", "main", ())
+    menu = Expectation("menu", "main")
     started = time.monotonic()
     commands = await understanding.understand("我想办个营业执照", menu)
     assert time.monotonic() - started < 2

@@ -25,7 +25,7 @@ def local(flow_set: FlowSet) -> LocalUnderstanding:
 
 def slot_expectation(flow_set: FlowSet, flow: str, slot: str) -> Expectation:
     slots = flow_set.flows[flow].slots
-    return Expectation("slot", flow, (), slot, slots[slot], dict(slots))
+    return Expectation("slot", flow, slot, slots[slot], dict(slots))
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def slot_expectation(flow_set: FlowSet, flow: str, slot: str) -> Expectation:
     ],
 )
 async def test_menu_routing(local: LocalUnderstanding, text: str, command: Command) -> None:
-    assert await local.understand(text, Expectation("menu", "main", ())) == [command]
+    assert await local.understand(text, Expectation("menu", "main")) == [command]
 
 
 async def test_deterministic_slot_and_volunteered_extras(
@@ -67,7 +67,7 @@ async def test_unusable_answer_gives_no_command(
 async def test_confirmation_reads_yes_and_no_before_global_words(
     local: LocalUnderstanding,
 ) -> None:
-    confirm = Expectation("confirm", "policy_qa", ())
+    confirm = Expectation("confirm", "policy_qa")
     assert await local.understand("对的，没错", confirm) == [Command(kind="affirm")]
     assert await local.understand("不用了", confirm) == [Command(kind="deny")]
     assert await local.understand("转人工", confirm) == [Command(kind="request_human")]
