@@ -8,19 +8,19 @@ from typing import Any
 
 from bot.dialogue import extractors
 from bot.flows.model import Slot
+from bot.speech.text_normalizer import spell
 
 SATISFACTION_WORDS = {
     "satisfied": "满意",
     "basically_satisfied": "基本满意",
     "dissatisfied": "不满意",
 }
-DIGIT_WORDS = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
 DETERMINISTIC = {"phone", "id_card", "date", "time", "number", "yes_no", "satisfaction", "enum"}
 
 
-def spell_digits(digits: str) -> str:
+def spell_digits(number: str) -> str:
     """Digit by digit, 1 as 幺, the way numbers are read back on the phone."""
-    return "".join(DIGIT_WORDS.get(char, char) for char in digits if char != "-")
+    return spell("".join(char for char in number if char.isdigit()))
 
 
 def _enum_value(slot: Slot, text: str) -> str | None:
