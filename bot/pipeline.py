@@ -27,9 +27,10 @@ from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
 from bot.dialogue.service import DialogueService
 from bot.model_cache import ASSETS
 from bot.speech.barge_in import BargeIn
+from bot.speech.cached_voice import CachedVoice
 from bot.speech.offline_tts import OfflineTTSService
+from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.vad import WebRTCVADAnalyzer
-from bot.speech.voice import Voice
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_stt import WhisperSTTService
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
@@ -41,7 +42,7 @@ class CallServices:
 
     settings: Settings
     transcriber: WhisperTranscriber
-    voice: Voice
+    voice: CachedVoice
     store: CallStore
     engine: DialogueEngine
     dialogue: DialogueService
@@ -53,8 +54,12 @@ class CallServices:
         return cls(
             settings=settings,
             transcriber=WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr),
-            voice=load_voice(
-                settings.project_path(settings.tts.voices_file), cache_dir, settings.tts.language
+            voice=CachedVoice(
+                load_voice(
+                    settings.project_path(settings.tts.voices_file),
+                    cache_dir,
+                    settings.tts.language,
+                )
             ),
             store=CallStore.from_url(
                 settings.redis.url, settings.redis.key_prefix, settings.redis.call_ttl_days
@@ -62,6 +67,13 @@ class CallServices:
             engine=dialogue.engine,
             dialogue=dialogue,
         )
+
+    def warm_prompts(self) -> int:
+        """Synthesise the fixed prompts and the knowledge base's answers ahead of the first
+        caller (run in a thread)."""
+        fixed = [p for p in self.dialogue.flows.current().prompts() if "{" not in p]
+        fixed += self.dialogue.knowledge.answer_texts()
+        return self.voice.warm(normalize_for_speech(text) for text in fixed)
 
     def build_call_pipeline(
         self, transport: BaseTransport, log: CallLog, recorder: CallRecorder

@@ -62,13 +62,15 @@ class BotServer:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bot exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.url}/healthz", timeout=1)
+                # Wait for the prompt cache too, so timing tests do not race its warm-up.
+                if health.status_code == 200 and health.json()["prompts_cached"]:
                     return
             except httpx.HTTPError:
                 pass

@@ -25,6 +25,10 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
         app.state.settings = settings
         app.state.services = services or await asyncio.to_thread(CallServices.load, settings)
         await app.state.services.dialogue.warm_up()
+        # Fixed prompts are synthesised in the background; calls may start meanwhile.
+        app.state.prompt_warm_up = asyncio.get_running_loop().run_in_executor(
+            None, app.state.services.warm_prompts
+        )
         app.state.webrtc = SmallWebRTCRequestHandler(
             ice_servers=[IceServer(urls=url) for url in settings.webrtc.ice_servers]
         )
@@ -47,8 +51,9 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     app.include_router(tickets.router)
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: the worker is up and its models are loaded."""
-        return {"status": "ok"}
+    async def healthz() -> dict[str, object]:
+        """Liveness: the worker is up and its models are loaded; `prompts_cached` turns true
+        once the fixed prompts and answers are synthesised (calls work before that too)."""
+        return {"status": "ok", "prompts_cached": app.state.prompt_warm_up.done()}
 
     return app

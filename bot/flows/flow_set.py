@@ -34,6 +34,20 @@ class FlowSet:
     def flow(self, name: str) -> Flow:
         return self.flows[name]
 
+    def prompts(self) -> list[str]:
+        """Every text the flows and global behaviour can say (templates unfilled)."""
+        texts: list[str] = list(self.behaviour.prompts.model_dump().values())
+        for flow in self.flows.values():
+            texts += [slot.ask for slot in flow.slots.values()]
+            texts += [slot.reask for slot in flow.slots.values() if slot.reask]
+            for step in flow.steps:
+                texts += [
+                    value
+                    for name in ("say", "confirm", "menu", "hangup", "ask")
+                    if isinstance(value := getattr(step, name, None), str)
+                ]
+        return sorted(set(texts))
+
 
 def flow_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []

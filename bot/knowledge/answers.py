@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.dense_index import Encoder
-from bot.knowledge.documents import load_documents
+from bot.knowledge.documents import PolicyDocument, load_documents
 from bot.knowledge.retriever import Hit, HybridRetriever, Progress
 
 NOT_GROUNDED = "抱歉，这个问题我暂时无法确认，建议您咨询人工客服。我可以为您转接人工。"
@@ -20,6 +20,11 @@ NOT_GROUNDED = "抱歉，这个问题我暂时无法确认，建议您咨询人�
 DENSE_FLOOR = 0.80
 DENSE_CEILING = 0.94
 DENSE_WEIGHT = 0.5
+
+
+def answer_text(document: PolicyDocument) -> str:
+    """The spoken answer: the source named first, then the approved standard answer."""
+    return f"根据《{document.title}》，{document.standard_answer}"
 
 
 def confidence(hit: Hit) -> float:
@@ -96,6 +101,9 @@ class KnowledgeBase:
         sources = self.sources(question)
         if not sources or sources[0].score < self.min_score:
             return KnowledgeAnswer(grounded=False, text=NOT_GROUNDED, sources=sources)
-        document = self.retriever.documents[sources[0].doc_id]
-        text = f"根据《{document.title}》，{document.standard_answer}"
+        text = answer_text(self.retriever.documents[sources[0].doc_id])
         return KnowledgeAnswer(grounded=True, text=text, sources=sources)
+
+    def answer_texts(self) -> list[str]:
+        """Every grounded answer the bot can give (known ahead, so speech can be cached)."""
+        return [answer_text(document) for document in self.retriever.documents.values()]

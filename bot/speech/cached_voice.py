@@ -1,0 +1,51 @@
+"""Clause-level audio cache in front of a voice: the approved script is said again and again.
+
+Flow prompts are known ahead, so their clauses are synthesised once per worker (at start-up,
+in the background) and later calls hear them with no synthesis delay. Dynamic clauses (slot
+values, ticket numbers, answers) are synthesised as before and kept while they are recent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+
+from bot.speech.voice import Voice, split_clauses
+
+
+class CachedVoice:
+    def __init__(self, voice: Voice, max_clauses: int = 512) -> None:
+        self._voice = voice
+        self.name = voice.name
+        self.sample_rate = voice.sample_rate
+        self._max = max_clauses
+        self._audio: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _clause(self, clause: str) -> bytes:
+        with self._lock:
+            audio = self._audio.get(clause)
+            if audio is not None:
+                self._audio.move_to_end(clause)
+                return audio
+        audio = b"".join(self._voice.synthesize(clause))
+        with self._lock:
+            self._audio[clause] = audio
+            while len(self._audio) > self._max:
+                self._audio.popitem(last=False)
+        return audio
+
+    def synthesize(self, text: str) -> Iterator[bytes]:
+        for clause in split_clauses(text):
+            audio = self._clause(clause)
+            if audio:
+                yield audio
+
+    def warm(self, texts: Iterable[str]) -> int:
+        """Synthesise these texts' clauses ahead of time; returns how many clauses are cached."""
+        for text in texts:
+            for clause in split_clauses(text):
+                self._clause(clause)
+        with self._lock:
+            return len(self._audio)
