@@ -21,7 +21,6 @@ from bot.flows.flow_set import FlowLibrary, FlowSet
 from bot.knowledge.answers import KnowledgeBase
 from bot.llm.client import LLMClient
 from bot.llm.llama_server import LlamaServer
-from bot.model_cache import ASSETS
 from bot.tickets.store import TicketStore
 
 UnderstandingKind = Literal["local", "llm"]
@@ -74,17 +73,9 @@ class DialogueService:
         llm = self.settings.llm
         if llm.url:
             return llm.url
-        embedded = llm.embedded
-        cache_dir = self.settings.project_path(self.settings.models.cache_dir)
         progress("starting the embedded LLM (llama.cpp)")
-        self.llm_server = LlamaServer(
-            ASSETS[embedded.asset].check(cache_dir) / "model.gguf",
-            embedded.host,
-            embedded.port,
-            embedded.threads,
-            embedded.context,
-            self.settings.project_path(self.settings.calls.recordings_dir).parent / "llm.log",
-        )
+        log_path = self.settings.project_path(self.settings.calls.recordings_dir).parent / "llm.log"
+        self.llm_server = LlamaServer.embedded(self.settings, log_path)
         self.llm_server.start()
         return self.llm_server.url
 

@@ -16,6 +16,9 @@ from pathlib import Path
 import httpx
 from loguru import logger
 
+from bot.config import Settings
+from bot.model_cache import ASSETS
+
 
 def free_port(host: str) -> int:
     with socket.socket() as sock:
@@ -41,6 +44,20 @@ class LlamaServer:
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+
+    @classmethod
+    def embedded(cls, settings: Settings, log_path: Path, port: int | None = None) -> LlamaServer:
+        """The server configured under `llm.embedded`, on the prepared GGUF weights."""
+        config = settings.llm.embedded
+        cache_dir = settings.project_path(settings.models.cache_dir)
+        return cls(
+            ASSETS[config.asset].check(cache_dir) / "model.gguf",
+            config.host,
+            config.port if port is None else port,
+            config.threads,
+            config.context,
+            log_path,
+        )
 
     @property
     def url(self) -> str:

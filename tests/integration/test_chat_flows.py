@@ -13,7 +13,6 @@ import redis.asyncio as redis
 
 from bot.config import Settings
 from bot.llm.llama_server import LlamaServer
-from bot.model_cache import ASSETS
 from bot.tickets.store import TicketStore
 from bot.tickets.ticket import Ticket
 from tests.support.chat import events, run_chat
@@ -22,13 +21,8 @@ PREFIX = f"hotline-chat-test-{uuid.uuid4().hex[:6]}"
 
 
 @pytest.fixture(scope="module")
-def llm_url(settings: Settings, cache_dir, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    embedded = settings.llm.embedded
-    server = LlamaServer(
-        ASSETS[embedded.asset].check(cache_dir) / "model.gguf",
-        "127.0.0.1", 0, embedded.threads, embedded.context,
-        tmp_path_factory.mktemp("llm") / "llm.log",
-    )  # fmt: skip
+def llm_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = LlamaServer.embedded(settings, tmp_path_factory.mktemp("llm") / "llm.log", port=0)
     server.start()
     yield server.url
     server.stop()

@@ -18,7 +18,6 @@ from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import load_flows
 from bot.llm.client import LLMClient
 from bot.llm.llama_server import LlamaServer
-from bot.model_cache import ASSETS
 
 DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
 
@@ -42,11 +41,7 @@ def say(process: subprocess.Popen[str], line: str) -> None:
 
 
 def test_llm_server_stopped_mid_chat(settings: Settings, cache_dir: Path, tmp_path: Path) -> None:
-    embedded = settings.llm.embedded
-    server = LlamaServer(
-        ASSETS[embedded.asset].check(cache_dir) / "model.gguf",
-        "127.0.0.1", 0, embedded.threads, embedded.context, tmp_path / "llm.log",
-    )  # fmt: skip
+    server = LlamaServer.embedded(settings, tmp_path / "llm.log", port=0)
     server.start()
     env = {
         **os.environ,
