@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: the browser for the phone-page tests, sox for audio tools, Redis,
-# espeak-ng as the second voice of bench/asr.py.
-APT_PACKAGES := chromium sox redis-server espeak-ng
+# espeak-ng as the second voice of bench/asr.py; the SIP test peers (sipp, baresip,
+# Kamailio) and tcpdump to capture their RTP on loopback.
+APT_PACKAGES := chromium sox redis-server espeak-ng sip-tester baresip-core kamailio tcpdump
 # Reinstall Python packages whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -40,7 +40,15 @@ def _models_check(settings: Settings) -> int:
 
 
 def _serve(settings: Settings) -> int:
+    import logging
+
     import uvicorn
+
+    # telephony/ logs through the standard library (like aiortc): calls, refusals, errors.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s | %(levelname)-8s | %(name)s - %(message)s"
+    )
+    logging.getLogger("telephony").setLevel(logging.INFO)
 
     from bot.api.app import create_app
 

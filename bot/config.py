@@ -110,6 +110,37 @@ class TicketsConfig(_Section):
     default_department: str
 
 
+class TrunkConfig(_Section):
+    """A SIP trunk: the PBX or proxy calls arrive from and outbound calls leave through."""
+
+    address: str = Field(pattern=r"^[^:\s]+(:\d{1,5})?$", description="host[:port]")
+    username: str = ""
+    password: str = ""
+    allowlist: list[str] = Field(
+        default_factory=list, description="source networks (CIDR) allowed to send INVITEs"
+    )
+
+
+class SipAuthConfig(_Section):
+    realm: str
+    users: dict[str, str] = Field(description="user name → password; empty = no digest auth")
+
+
+class SipConfig(_Section):
+    enabled: bool
+    host: str
+    port: int = Field(ge=1, le=65535)
+    advertised_host: str
+    rtp_port_min: int = Field(ge=1024, le=65534)
+    rtp_port_max: int = Field(ge=1025, le=65535)
+    max_calls: int = Field(ge=1)
+    invites_per_second: float = Field(gt=0)
+    ring_timeout_s: float = Field(gt=0)
+    trunks: dict[str, TrunkConfig]
+    inbound_auth: SipAuthConfig
+    agent_queues: dict[str, str] = Field(description="escalation reason → agent SIP URI")
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot worker."""
 
@@ -124,6 +155,7 @@ class Settings(BaseSettings):
     vad: VadConfig
     tts: TtsConfig
     webrtc: WebRTCConfig
+    sip: SipConfig
     calls: CallsConfig
     dialogue: DialogueConfig
     llm: LLMConfig

@@ -76,7 +76,11 @@ class CallServices:
         return self.voice.warm(normalize_for_speech(text) for text in fixed)
 
     def build_call_pipeline(
-        self, transport: BaseTransport, log: CallLog, recorder: CallRecorder
+        self,
+        transport: BaseTransport,
+        log: CallLog,
+        recorder: CallRecorder,
+        audio_in_sample_rate: int = SAMPLE_RATE,
     ) -> PipelineWorker:
         settings = self.settings
         vad = VADProcessor(
@@ -115,7 +119,7 @@ class CallServices:
         return PipelineWorker(
             pipeline,
             params=PipelineParams(
-                audio_in_sample_rate=SAMPLE_RATE,
+                audio_in_sample_rate=audio_in_sample_rate,
                 audio_out_sample_rate=self.voice.sample_rate,
                 enable_metrics=True,
             ),
@@ -123,14 +127,20 @@ class CallServices:
             enable_rtvi=False,
         )
 
-    async def run_call(self, transport: BaseTransport, record: CallRecord) -> None:
-        """Run one call until the caller hangs up (or the dialogue ends it)."""
+    async def run_call(
+        self,
+        transport: BaseTransport,
+        record: CallRecord,
+        audio_in_sample_rate: int = SAMPLE_RATE,
+    ) -> None:
+        """Run one call until the caller hangs up (or the dialogue ends it); the caller's
+        audio arrives at `audio_in_sample_rate` (8 kHz from a phone line)."""
         recordings = self.settings.project_path(self.settings.calls.recordings_dir)
         recorder = CallRecorder(recordings / f"{record.id}.wav")
         record.recording = str(recorder.path)
         log = CallLog(record, self.store)
         log.start()
-        task = self.build_call_pipeline(transport, log, recorder)
+        task = self.build_call_pipeline(transport, log, recorder, audio_in_sample_rate)
 
         @transport.event_handler("on_client_connected")
         async def _connected(_transport: BaseTransport, _client: object) -> None:

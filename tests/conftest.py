@@ -31,10 +31,14 @@ def cache_dir(settings: Settings) -> Path:
     return settings.project_path(settings.models.cache_dir)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_udp_port() -> int:
+    return free_port(socket.SOCK_DGRAM)
 
 
 class BotServer:
@@ -43,6 +47,7 @@ class BotServer:
     def __init__(self, workdir: Path, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.sip_port = free_udp_port()
         self.prefix = f"hotline-test-{uuid.uuid4().hex[:8]}"
         self.log_path = workdir / "serve.log"
         self.env = {
@@ -50,6 +55,8 @@ class BotServer:
             "HOTLINE_HTTP__HOST": "127.0.0.1",
             "HOTLINE_HTTP__PORT": str(self.port),
             "HOTLINE_WEBRTC__HOST_ADDRESSES": '["127.0.0.1"]',
+            "HOTLINE_SIP__HOST": "127.0.0.1",
+            "HOTLINE_SIP__PORT": str(self.sip_port),
             "HOTLINE_REDIS__KEY_PREFIX": self.prefix,
             "HOTLINE_CALLS__RECORDINGS_DIR": str(workdir / "recordings"),
             **env,

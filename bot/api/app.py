@@ -13,6 +13,7 @@ from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHan
 from bot.api import calls, phone, tickets
 from bot.config import Settings
 from bot.pipeline import CallServices
+from bot.sip_calls import SipCalls
 from bot.webrtc.ice import use_host_addresses
 
 
@@ -33,7 +34,13 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
             ice_servers=[IceServer(urls=url) for url in settings.webrtc.ice_servers]
         )
         app.state.calls = set()
+        app.state.sip = None
+        if settings.sip.enabled:
+            app.state.sip = SipCalls(settings.sip, app.state.services)
+            await app.state.sip.start()
         yield
+        if app.state.sip is not None:
+            await app.state.sip.stop()
         for task in list(app.state.calls):
             task.cancel()
         await asyncio.gather(*app.state.calls, return_exceptions=True)

@@ -17,6 +17,7 @@ class Turn(BaseModel):
 
     index: int
     caller_text: str | None = None
+    caller_dtmf: str | None = Field(default=None, description="key the caller pressed (RFC 4733)")
     bot_text: str | None = None
     speech_end: float | None = Field(default=None, description="caller stopped speaking (VAD)")
     asr_final: float | None = Field(default=None, description="final transcript ready")
@@ -38,6 +39,7 @@ class CallRecord(BaseModel):
     id: str
     channel: Channel
     caller: str | None = None
+    sip_call_id: str | None = Field(default=None, description="Call-ID of a SIP call")
     started_at: float
     ended_at: float | None = None
     recording: str | None = Field(default=None, description="WAV: left = caller, right = bot")

@@ -11,6 +11,7 @@ import time
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
+    InputDTMFFrame,
     InterimTranscriptionFrame,
     InterruptionFrame,
     TranscriptionFrame,
@@ -72,6 +73,9 @@ class TurnObserver(BaseObserver):
             self._new_turn(caller_text=frame.text, speech_end=self._speech_end, asr_final=now)
             self._speech_end = None
             self._log.record.interim = None
+            self._log.changed()
+        elif isinstance(frame, InputDTMFFrame):
+            self._new_turn(caller_dtmf=frame.button.value)
             self._log.changed()
         elif isinstance(frame, TTSSpeakFrame):
             turn = self._turns[-1] if self._turns else None

@@ -29,6 +29,10 @@ class DialogueSession(Protocol):
         """The replies to one final caller utterance."""
         ...
 
+    async def handle_dtmf(self, digits: str) -> list[Reply]:
+        """The caller pressed keys (RFC 4733 digits or the chat's [dtmf:N])."""
+        ...
+
     async def silence(self) -> list[Reply]:
         """The caller has said nothing for a while."""
         ...

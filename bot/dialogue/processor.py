@@ -14,6 +14,7 @@ from pipecat.frames.frames import (
     DataFrame,
     EndWorkerFrame,
     Frame,
+    InputDTMFFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
     VADUserStartedSpeakingFrame,
@@ -64,6 +65,11 @@ class DialogueProcessor(FrameProcessor):
         elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
             await self._speak(await self._safely(self._session.handle(frame.text)))
+        elif isinstance(frame, InputDTMFFrame):
+            # A key press answers at once: it cuts off the prompt being played.
+            await self.push_frame(frame, direction)
+            await self.broadcast_interruption()
+            await self._speak(await self._safely(self._session.handle_dtmf(frame.button.value)))
         else:
             await self.push_frame(frame, direction)
 

@@ -1,0 +1,77 @@
+"""The SIP side of one bot worker: the endpoint built from `sip` settings, every answered
+call run through the same call pipeline as WebRTC, and outbound calls through a trunk."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from aiosipua import SipDigestAuth
+from loguru import logger
+
+from bot.calls.record import CallRecord
+from bot.config import SipConfig
+from bot.pipeline import CallServices
+from telephony.admission import Admission
+from telephony.call import SipCall
+from telephony.digest import DigestGuard
+from telephony.endpoint import DialResult, SipEndpoint
+from telephony.rtp_stream import SAMPLE_RATE, RtpPorts
+from telephony.sip_transport import SipCallTransport
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.partition(":")
+    return host, int(port or 5060)
+
+
+class SipCalls:
+    def __init__(self, config: SipConfig, services: CallServices) -> None:
+        self._config = config
+        self._services = services
+        advertised = config.advertised_host or (
+            "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+        )
+        allowlist = [net for trunk in config.trunks.values() for net in trunk.allowlist]
+        self.endpoint = SipEndpoint(
+            host=config.host,
+            port=config.port,
+            advertised_host=advertised,
+            ports=RtpPorts(config.rtp_port_min, config.rtp_port_max),
+            admission=Admission(allowlist, config.max_calls, config.invites_per_second),
+            digest=DigestGuard(config.inbound_auth.realm, config.inbound_auth.users),
+        )
+        self.endpoint.on_call = self.run
+
+    async def start(self) -> None:
+        await self.endpoint.start()
+
+    async def stop(self) -> None:
+        await self.endpoint.stop()
+
+    async def run(self, call: SipCall) -> None:
+        """Run one answered call (either direction) until either side hangs up."""
+        record = CallRecord(
+            id=uuid.uuid4().hex,
+            channel="sip",
+            caller=call.remote_number,
+            sip_call_id=call.id,
+            started_at=time.time(),
+        )
+        await self._services.run_call(SipCallTransport(call), record, SAMPLE_RATE)
+
+    async def dial(self, number: str, trunk: str | None = None) -> DialResult:
+        """Call `number` (digits or a SIP URI) through a configured trunk."""
+        name = trunk or next(iter(self._config.trunks))
+        config = self._config.trunks[name]
+        host, port = _host_port(config.address)
+        target = number if number.startswith("sip:") else f"sip:{number}@{host}:{port}"
+        credentials = SipDigestAuth(config.username, config.password) if config.username else None
+        logger.info(f"dialling {target} via trunk {name}")
+        return await self.endpoint.dial(
+            target,
+            proxy=(host, port),
+            caller="12345",
+            credentials=credentials,
+            ring_timeout_s=self._config.ring_timeout_s,
+        )

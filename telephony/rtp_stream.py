@@ -1,0 +1,137 @@
+"""One call's audio over RTP: G.711 in 20 ms frames both ways, on aiortp.
+
+Inbound packets pass aiortp's jitter buffer (reordering, loss concealment) and arrive as
+8 kHz 16-bit PCM; RFC 4733 telephone-events arrive as digits. Outbound PCM is queued and sent
+on a 20 ms media clock with continuous timestamps and a marker bit on each talkspurt; the
+queue can be dropped at once when the caller barges in. Media is symmetric: replies go to
+where the peer's packets come from, not only to the address its SDP named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiortp import RTPSession
+from aiortp.port_allocator import PortAllocator
+
+from telephony.sdp import Media
+
+SAMPLE_RATE = 8000
+FRAME_MS = 20
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
+# Frames the jitter buffer holds before it releases audio (40 ms of reordering room).
+JITTER_PREFETCH = 2
+JITTER_CAPACITY = 16
+
+
+class _PacedSession(RTPSession):
+    """aiortp's paced session, plus a look at and a way to drop its send queue."""
+
+    def queued_frames(self) -> int:
+        return self._paced_sender.queue_depth if self._paced_sender is not None else 0
+
+    def drop_queued(self) -> None:
+        if self._paced_sender is not None:
+            self._paced_sender.discard()
+
+
+class RtpPorts:
+    """The configured RTP port range, handed out in RTP/RTCP pairs."""
+
+    def __init__(self, first: int, last: int) -> None:
+        self._allocator = PortAllocator((first, last))
+
+    async def take(self) -> int:
+        try:
+            port, _ = await self._allocator.allocate()
+        except RuntimeError as exc:
+            raise RuntimeError("no free RTP port left in the configured range") from exc
+        return port
+
+    async def give_back(self, port: int) -> None:
+        await self._allocator.release(port)
+
+
+class RtpStream:
+    """Send and receive one call's audio; `on_audio` and `on_dtmf` report what arrives."""
+
+    def __init__(self, session: _PacedSession, port: int, ports: RtpPorts, media: Media) -> None:
+        self._session = session
+        self._ports = ports
+        self._pending = b""
+        self._closed = False
+        self.port = port
+        self.media = media
+        self.on_audio: Callable[[bytes], None] | None = None
+        self.on_dtmf: Callable[[str], None] | None = None
+        session.on_audio = self._audio_arrived
+        session.on_dtmf = self._digit_arrived
+
+    @classmethod
+    async def open(cls, local_ip: str, port: int, ports: RtpPorts, media: Media) -> RtpStream:
+        """Bind `port` (taken from `ports`) and start the media clock towards `media.remote`."""
+        session = await _PacedSession.create(
+            local_addr=(local_ip, port),
+            remote_addr=media.remote,
+            payload_type=media.payload_type,
+            dtmf_payload_type=media.dtmf_payload_type or 101,
+            jitter_capacity=JITTER_CAPACITY,
+            jitter_prefetch=JITTER_PREFETCH,
+            paced=True,
+            symmetric_rtp=True,
+        )
+        assert isinstance(session, _PacedSession)
+        return cls(session, port, ports, media)
+
+    def _audio_arrived(self, pcm: bytes, _timestamp: int) -> None:
+        if self.on_audio is not None:
+            self.on_audio(pcm)
+
+    def _digit_arrived(self, digit: str, _duration: int) -> None:
+        if self.on_dtmf is not None:
+            self.on_dtmf(digit)
+
+    @property
+    def queued_ms(self) -> int:
+        """Audio accepted by `send` that has not gone out on the wire yet."""
+        return self._session.queued_frames() * FRAME_MS
+
+    def send(self, pcm: bytes) -> None:
+        """Queue 8 kHz 16-bit PCM; it leaves in 20 ms packets on the media clock."""
+        if self._closed or self.media.on_hold:
+            return
+        data = self._pending + pcm
+        whole = len(data) - len(data) % FRAME_BYTES
+        self._pending = data[whole:]
+        for start in range(0, whole, FRAME_BYTES):
+            self._session.send_audio_pcm_auto(data[start : start + FRAME_BYTES])
+
+    def clear(self) -> None:
+        """Drop every queued frame (the caller barged in)."""
+        self._pending = b""
+        self._session.drop_queued()
+
+    async def drain(self) -> None:
+        """Wait until everything queued has been sent."""
+        if not self._closed:
+            await self._session.drain()
+
+    def send_digit(self, digit: str) -> None:
+        """Send one RFC 4733 telephone-event (the far end pressing a key)."""
+        if not self._closed:
+            self._session.send_dtmf(digit)
+
+    def update(self, media: Media) -> None:
+        """A re-INVITE moved the peer or put the call on (or off) hold."""
+        self.media = media
+        if media.on_hold:
+            self.clear()
+        else:
+            self._session.update_remote(media.remote)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._session.close()
+        await self._ports.give_back(self.port)

@@ -1,0 +1,154 @@
+"""SDP for G.711 calls: offers, answers and what they mean for the media (RFC 3264).
+
+The bot speaks PCMU and PCMA at 20 ms with RFC 4733 telephone-events; anything else in an
+offer is refused by answering without it (or, if nothing is left, with 488).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from aiosipua import (
+    Codec,
+    ConnectionData,
+    MediaDescription,
+    Origin,
+    SdpMessage,
+    SdpNegotiationError,
+    negotiate_sdp,
+    parse_sdp,
+)
+
+PCMU = 0
+PCMA = 8
+CODEC_NAMES = {PCMU: "PCMU", PCMA: "PCMA"}
+DTMF_PAYLOAD_TYPE = 101
+PTIME_MS = 20
+
+__all__ = [
+    "PCMA",
+    "PCMU",
+    "Media",
+    "SdpError",
+    "answer_offer",
+    "make_offer",
+    "parse",
+    "read_answer",
+]
+
+
+class SdpError(ValueError):
+    """An SDP body the bot cannot set up media from (488 Not Acceptable Here)."""
+
+
+@dataclass(frozen=True)
+class Media:
+    """The negotiated audio stream of a call."""
+
+    remote: tuple[str, int]
+    payload_type: int
+    dtmf_payload_type: int | None
+    on_hold: bool
+    """The peer put us on hold (sendonly/inactive or a 0.0.0.0 address): send nothing."""
+
+
+def parse(text: str) -> SdpMessage:
+    """Parse an SDP body, refusing what has no usable audio stream."""
+    try:
+        sdp = parse_sdp(text)
+    except Exception as exc:  # the parser raises whatever its input provokes
+        raise SdpError(f"unreadable SDP: {exc}") from exc
+    if sdp.audio is None or sdp.rtp_address is None:
+        raise SdpError("SDP has no audio stream with an address")
+    return sdp
+
+
+def _dtmf_payload_type(media: MediaDescription) -> int | None:
+    for codec in media.codecs:
+        if codec.encoding_name.lower() == "telephone-event":
+            return codec.payload_type
+    return None
+
+
+def _on_hold(sdp: SdpMessage) -> bool:
+    audio = sdp.audio
+    address = sdp.rtp_address
+    return (
+        audio is None
+        or audio.direction in ("sendonly", "inactive")
+        or address is None
+        or address[0] in ("0.0.0.0", "::")
+        or address[1] == 0
+    )
+
+
+def _media(sdp: SdpMessage, payload_type: int) -> Media:
+    assert sdp.audio is not None and sdp.rtp_address is not None
+    return Media(
+        remote=sdp.rtp_address,
+        payload_type=payload_type,
+        dtmf_payload_type=_dtmf_payload_type(sdp.audio),
+        on_hold=_on_hold(sdp),
+    )
+
+
+def answer_offer(offer: SdpMessage, local_ip: str, rtp_port: int) -> tuple[SdpMessage, Media]:
+    """Our answer to a peer's offer, and the media it sets up.
+
+    The telephone-event payload type is mirrored from the offer, so digits are understood
+    whatever number the peer gave them."""
+    assert offer.audio is not None
+    dtmf = _dtmf_payload_type(offer.audio)
+    try:
+        answer, payload_type = negotiate_sdp(
+            offer,
+            local_ip=local_ip,
+            rtp_port=rtp_port,
+            supported_codecs=[PCMU, PCMA],
+            dtmf_payload_type=dtmf or 0,
+            ptime=PTIME_MS,
+        )
+    except SdpNegotiationError as exc:
+        raise SdpError(str(exc)) from exc
+    return answer, _media(offer, payload_type)
+
+
+def make_offer(local_ip: str, rtp_port: int) -> SdpMessage:
+    """The offer of an outbound call: PCMU, PCMA and telephone-event, send and receive."""
+    codecs = [
+        Codec(payload_type=PCMU, encoding_name="PCMU", clock_rate=8000),
+        Codec(payload_type=PCMA, encoding_name="PCMA", clock_rate=8000),
+        Codec(payload_type=DTMF_PAYLOAD_TYPE, encoding_name="telephone-event", clock_rate=8000),
+    ]
+    media = MediaDescription(
+        media="audio",
+        port=rtp_port,
+        proto="RTP/AVP",
+        formats=[str(codec.payload_type) for codec in codecs],
+        attributes={
+            "rtpmap": [f"{c.payload_type} {c.encoding_name}/{c.clock_rate}" for c in codecs],
+            "fmtp": [f"{DTMF_PAYLOAD_TYPE} 0-16"],
+            "ptime": [str(PTIME_MS)],
+            "sendrecv": [],
+        },
+        codecs=codecs,
+    )
+    version = str(int(time.time()))
+    return SdpMessage(
+        origin=Origin(session_id=version, session_version=version, address=local_ip),
+        session_name="hotline",
+        connection=ConnectionData(address=local_ip),
+        media=[media],
+    )
+
+
+def read_answer(answer: SdpMessage) -> Media:
+    """The media an answer to our offer sets up: its first G.711 codec."""
+    audio = answer.audio
+    if audio is None or answer.rtp_address is None:
+        raise SdpError("SDP answer has no audio stream with an address")
+    for codec in audio.codecs:
+        if codec.payload_type in CODEC_NAMES:
+            return _media(answer, codec.payload_type)
+    raise SdpError(f"SDP answer chose no G.711 codec: {audio.formats}")
