@@ -31,3 +31,21 @@ async def wait_for_call(
 
 def caller_turns(call: Call) -> list[dict[str, Any]]:
     return [turn for turn in call["turns"] if turn["caller_text"]]
+
+
+async def wait_for_caller(
+    base_url: str, caller: str, done: Callable[[Call], bool], timeout: float
+) -> Call:
+    """Like `wait_for_call`, for the latest call from `caller` (SIP calls are found by number)."""
+    deadline = time.monotonic() + timeout
+    seen: Call = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            response = await client.get("/api/calls", params={"limit": 100})
+            calls = [call for call in response.json() if call["caller"] == caller]
+            if calls:
+                seen = calls[0]
+                if done(seen):
+                    return seen
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"no call from {caller} reached the expected state: {seen}")

@@ -1,0 +1,97 @@
+"""Citizens calling over SIP: sipp as the phone, the bot as `hotline serve`, RTP captured on lo."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from telephony.g711 import ulaw_decode
+from tests.conftest import BotServer, free_udp_port
+from tests.support.calls import caller_turns, wait_for_caller
+from tests.support.sip_peers import (
+    DTMF_PCAPS,
+    RtpCapture,
+    run_sipp,
+    scenario,
+    write_ulaw,
+)
+from tests.support.speech import cer, speak, write_wav
+
+SENTENCE = "我想问一下公积金怎么提取"
+# Loud enough to be speech, not line noise: µ-law silence decodes to ±8 at most.
+SPEECH_RMS = 300
+
+
+def new_caller() -> str:
+    return "139" + "".join(random.choices("0123456789", k=8))
+
+
+def speak_file(text: str, workdir: Path) -> Path:
+    wav = write_wav(workdir / "caller.wav", speak(text, 16000), 16000)
+    return write_ulaw(wav, workdir / "caller.ul")
+
+
+async def test_sipp_caller_is_transcribed_and_hears_the_answer(
+    bot_server: BotServer, tmp_path: Path
+) -> None:
+    audio = speak_file(SENTENCE, tmp_path)
+    caller, media_port = new_caller(), free_udp_port()
+    xml = scenario(
+        "caller",
+        tmp_path,
+        caller=caller,
+        lead_ms=1500,
+        listen_ms=10000,
+        media=f'<nop><action><exec rtp_stream="{audio},1,0"/></action></nop>',
+    )
+    with RtpCapture(tmp_path / "bot.pcap", media_port) as capture:
+        result = await run_sipp(
+            xml,
+            "-m", "1", "-mp", str(media_port), f"127.0.0.1:{bot_server.sip_port}",
+            timeout_s=40,
+            workdir=tmp_path,
+        )  # fmt: skip
+    assert result.ok, result.output
+
+    call = await wait_for_caller(
+        bot_server.url, caller, lambda c: len(caller_turns(c)) >= 1 and c["ended_at"], 20
+    )
+    heard = caller_turns(call)[0]
+    assert cer(SENTENCE, heard["caller_text"]) <= 0.3, heard
+    assert "公积金" in heard["bot_text"]
+    assert heard["latency_ms"] is not None and heard["latency_ms"] < 3000
+
+    packets = capture.packets()
+    assert packets, "no RTP from the bot reached the caller"
+    assert {packet.payload_type for packet in packets} == {0}  # PCMU, as negotiated
+    timestamps = np.diff([packet.timestamp for packet in packets]).astype(np.int64) % 2**32
+    assert set(timestamps[timestamps < 8000]) == {160}  # 20 ms frames back to back
+    assert any(packet.marker for packet in packets)  # talkspurts are marked
+    speech = ulaw_decode(b"".join(packet.payload for packet in packets)).astype(np.float64)
+    assert np.sqrt(np.mean(speech**2)) > SPEECH_RMS
+
+
+async def test_sipp_keypress_reaches_the_dialogue(bot_server: BotServer, tmp_path: Path) -> None:
+    caller = new_caller()
+    xml = scenario(
+        "caller",
+        tmp_path,
+        caller=caller,
+        lead_ms=1000,
+        listen_ms=4000,
+        media=f'<nop><action><exec play_pcap_audio="{DTMF_PCAPS}/dtmf_2833_2.pcap"/></action></nop>',
+    )
+    result = await run_sipp(
+        xml, "-m", "1", "-mp", str(free_udp_port()), f"127.0.0.1:{bot_server.sip_port}",
+        timeout_s=30, workdir=tmp_path,
+    )  # fmt: skip
+    assert result.ok, result.output
+    call = await wait_for_caller(
+        bot_server.url, caller, lambda c: any(t["caller_dtmf"] for t in c["turns"]), 15
+    )
+    pressed = [turn for turn in call["turns"] if turn["caller_dtmf"]]
+    assert [turn["caller_dtmf"] for turn in pressed] == ["2"]
+    # Key 2 is the complaint flow: the bot starts taking the work order.
+    assert pressed[0]["bot_text"] and "问题" in pressed[0]["bot_text"], pressed[0]
