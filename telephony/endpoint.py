@@ -172,6 +172,11 @@ class SipEndpoint:
         except asyncio.CancelledError:
             await self._ports.give_back(port)
             raise
+        except Exception:
+            await self._ports.give_back(port)
+            logger.exception("INVITE %s could not be answered", call.call_id)
+            self._refuse(call, Refusal(500, "Server Internal Error"))
+            return
         call.accept(answer)
         sip_call = SipCall(
             dialog=call.dialog,

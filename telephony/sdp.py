@@ -98,7 +98,8 @@ def answer_offer(offer: SdpMessage, local_ip: str, rtp_port: int) -> tuple[SdpMe
 
     The telephone-event payload type is mirrored from the offer, so digits are understood
     whatever number the peer gave them."""
-    assert offer.audio is not None
+    if offer.audio is None or offer.rtp_address is None:
+        raise SdpError("SDP offer has no audio stream with an address")
     dtmf = _dtmf_payload_type(offer.audio)
     try:
         answer, payload_type = negotiate_sdp(

@@ -10,29 +10,18 @@ import numpy as np
 import pytest
 from aiosipua import SipDigestAuth
 
-from telephony.admission import Admission
 from telephony.call import CallOutcome
-from telephony.digest import DigestGuard
 from telephony.endpoint import SipEndpoint
 from telephony.g711 import alaw_decode
-from telephony.rtp_stream import RtpPorts
 from tests.conftest import free_udp_port
-from tests.support.sip_peers import RtpCapture, SippResult, run_sipp, scenario
+from tests.support.sip_peers import RtpCapture, SippResult, run_sipp, scenario, started_endpoint
 
 TONE = (np.sin(2 * np.pi * 440 * np.arange(8000) / 8000) * 8000).astype("<i2").tobytes()
 
 
 @pytest.fixture
 async def endpoint() -> AsyncIterator[SipEndpoint]:
-    sip = SipEndpoint(
-        host="127.0.0.1",
-        port=free_udp_port(),
-        advertised_host="127.0.0.1",
-        ports=RtpPorts(23000, 23100),
-        admission=Admission([], max_calls=4, invites_per_second=10),
-        digest=DigestGuard("hotline", {}),
-    )
-    await sip.start()
+    sip = await started_endpoint()
     yield sip
     await sip.stop()
 
@@ -51,7 +40,12 @@ class Callee:
         self._task = asyncio.create_task(
             run_sipp(
                 self._xml,
-                "-m", "1", "-p", str(self.port), "-mp", str(self.media_port),
+                "-m",
+                "1",
+                "-p",
+                str(self.port),
+                "-mp",
+                str(self.media_port),
                 timeout_s=30,
                 workdir=self._workdir,
             )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import string
 import subprocess
 from dataclasses import dataclass
@@ -13,7 +14,12 @@ import numpy as np
 import soundfile
 import soxr
 
+from telephony.admission import Admission
+from telephony.digest import DigestGuard
+from telephony.endpoint import SipEndpoint
 from telephony.g711 import ulaw_encode
+from telephony.rtp_stream import RtpPorts
+from tests.conftest import free_udp_port
 from tests.support.pcap import RtpPacket, rtp_packets
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "sipp"
@@ -112,3 +118,80 @@ class RtpCapture:
 
     def packets(self) -> list[RtpPacket]:
         return rtp_packets(self.path)
+
+
+async def started_endpoint(
+    *,
+    max_calls: int = 4,
+    invites_per_second: float = 20,
+    allowlist: tuple[str, ...] = (),
+    users: dict[str, str] | None = None,
+) -> SipEndpoint:
+    """The bot's SIP endpoint alone (no pipeline), listening on a free loopback port."""
+    endpoint = SipEndpoint(
+        host="127.0.0.1",
+        port=free_udp_port(),
+        advertised_host="127.0.0.1",
+        ports=RtpPorts(23000, 23200),
+        admission=Admission(list(allowlist), max_calls, invites_per_second),
+        digest=DigestGuard("hotline", users or {}),
+    )
+    await endpoint.start()
+    return endpoint
+
+
+def raw_request(method: str, port: int, call_id: str, *, sdp: str = "", extra: str = "") -> bytes:
+    """A SIP request as a phone would put it on the wire (for tests of single messages)."""
+    body = sdp.replace("\n", "\r\n")
+    return (
+        f"{method} sip:12345@127.0.0.1:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{{local_port}};branch=z9hG4bK{call_id}{method}\r\n"
+        f"From: <sip:13900000001@127.0.0.1>;tag={call_id}\r\n"
+        f"To: <sip:12345@127.0.0.1:{port}>\r\n"
+        f"Call-ID: {call_id}\r\n"
+        f"CSeq: 1 {method}\r\n"
+        f"Contact: <sip:13900000001@127.0.0.1:{{local_port}}>\r\n"
+        f"Max-Forwards: 70\r\n{extra}"
+        + ("Content-Type: application/sdp\r\n" if body else "")
+        + f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
+    ).encode()
+
+
+OFFER = """v=0
+o=- 1 1 IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+m=audio 49170 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+"""
+
+
+class RawSipPeer:
+    """A UDP socket that sends single SIP messages and reads the final responses."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(3)
+        self.port = self.sock.getsockname()[1]
+        self._received: list[str] = []
+
+    def send(self, data: bytes, port: int) -> None:
+        self.sock.sendto(
+            data.replace(b"{local_port}", str(self.port).encode()), ("127.0.0.1", port)
+        )
+
+    def final_response(self, call_id: str) -> str:
+        """The final (≥ 200) response to the request `raw_request` built with `call_id`."""
+        while True:
+            for text in self._received:
+                if f"branch=z9hG4bK{call_id}" in text and not text.startswith("SIP/2.0 1"):
+                    self._received.remove(text)
+                    return text
+            data, _ = self.sock.recvfrom(65535)
+            self._received.append(data.decode(errors="replace"))
+
+    def close(self) -> None:
+        self.sock.close()
