@@ -13,8 +13,10 @@ from tests.support.calls import caller_turns, wait_for_caller
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     RtpCapture,
+    play_pcap,
     run_sipp,
     scenario,
+    stream_ulaw,
     write_ulaw,
 )
 from tests.support.speech import cer, speak, write_wav
@@ -44,15 +46,19 @@ async def test_sipp_caller_is_transcribed_and_hears_the_answer(
         caller=caller,
         lead_ms=1500,
         listen_ms=10000,
-        media=f'<nop><action><exec rtp_stream="{audio},1,0"/></action></nop>',
+        media=stream_ulaw(audio),
     )
     with RtpCapture(tmp_path / "bot.pcap", media_port) as capture:
         result = await run_sipp(
             xml,
-            "-m", "1", "-mp", str(media_port), f"127.0.0.1:{bot_server.sip_port}",
+            "-m",
+            "1",
+            "-mp",
+            str(media_port),
+            f"127.0.0.1:{bot_server.sip_port}",
             timeout_s=40,
             workdir=tmp_path,
-        )  # fmt: skip
+        )
     assert result.ok, result.output
 
     call = await wait_for_caller(
@@ -81,12 +87,18 @@ async def test_sipp_keypress_reaches_the_dialogue(bot_server: BotServer, tmp_pat
         caller=caller,
         lead_ms=1000,
         listen_ms=4000,
-        media=f'<nop><action><exec play_pcap_audio="{DTMF_PCAPS}/dtmf_2833_2.pcap"/></action></nop>',
+        media=play_pcap(DTMF_PCAPS / "dtmf_2833_2.pcap"),
     )
     result = await run_sipp(
-        xml, "-m", "1", "-mp", str(free_udp_port()), f"127.0.0.1:{bot_server.sip_port}",
-        timeout_s=30, workdir=tmp_path,
-    )  # fmt: skip
+        xml,
+        "-m",
+        "1",
+        "-mp",
+        str(free_udp_port()),
+        f"127.0.0.1:{bot_server.sip_port}",
+        timeout_s=30,
+        workdir=tmp_path,
+    )
     assert result.ok, result.output
     call = await wait_for_caller(
         bot_server.url, caller, lambda c: any(t["caller_dtmf"] for t in c["turns"]), 15

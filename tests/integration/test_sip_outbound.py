@@ -48,7 +48,7 @@ class Callee:
                 str(self.media_port),
                 timeout_s=30,
                 workdir=self._workdir,
-            )  # fmt: skip
+            )
         )
         await asyncio.sleep(0.5)  # sipp binds its port within a few ms
         return self

@@ -54,9 +54,16 @@ def sipp_caller(
 ) -> Callable[[], Awaitable[SippResult]]:
     xml = scenario(name, workdir, caller="13900000002", lead_ms=200, listen_ms=listen_ms, media="")
     return lambda: run_sipp(
-        xml, "-m", "1", "-mp", str(free_udp_port()), *args, f"127.0.0.1:{endpoint.port}",
-        timeout_s=timeout_s, workdir=workdir,
-    )  # fmt: skip
+        xml,
+        "-m",
+        "1",
+        "-mp",
+        str(free_udp_port()),
+        *args,
+        f"127.0.0.1:{endpoint.port}",
+        timeout_s=timeout_s,
+        workdir=workdir,
+    )
 
 
 async def test_options_keepalive_is_answered(peer: RawSipPeer) -> None:

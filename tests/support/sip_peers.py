@@ -36,6 +36,16 @@ def write_ulaw(wav: Path, out: Path) -> Path:
     return out
 
 
+def stream_ulaw(path: Path) -> str:
+    """Scenario XML that starts streaming a µ-law file as RTP (PCMU)."""
+    return f'<nop><action><exec rtp_stream="{path},1,0"/></action></nop>'
+
+
+def play_pcap(path: Path) -> str:
+    """Scenario XML that replays the RTP of a capture (sipp's RFC 2833 digit files)."""
+    return f'<nop><action><exec play_pcap_audio="{path}"/></action></nop>'
+
+
 def scenario(name: str, workdir: Path, **values: object) -> Path:
     """tests/sipp/NAME.xml with its $placeholders filled in, written into workdir."""
     text = string.Template((SCENARIOS / f"{name}.xml").read_text()).substitute(values)
