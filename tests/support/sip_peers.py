@@ -205,3 +205,54 @@ class RawSipPeer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+BARESIP_CONFIG = """poll_method epoll
+sip_listen 127.0.0.1:{sip_port}
+audio_source aufile,{microphone}
+audio_player aufile,{workdir}/player.wav
+audio_alert aufile,{workdir}/alert.wav
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module sndfile.so
+module_app account.so
+module_app menu.so
+snd_path {workdir}
+rtp_ports {rtp_first}-{rtp_last}
+"""
+
+
+async def baresip_call(uri: str, microphone: Path, workdir: Path, timeout_s: float) -> Path:
+    """baresip dials `uri` with a WAV as its microphone (it hangs up when the WAV ends) and
+    returns the WAV of what it heard (sndfile's decoder-side dump)."""
+    rtp = free_udp_port()
+    (workdir / "config").write_text(
+        BARESIP_CONFIG.format(
+            sip_port=free_udp_port(),
+            microphone=microphone,
+            workdir=workdir,
+            rtp_first=rtp,
+            rtp_last=rtp + 20,
+        )
+    )
+    (workdir / "accounts").write_text("<sip:13900000004@127.0.0.1>;regint=0;audio_codecs=PCMU\n")
+    process = await asyncio.create_subprocess_exec(
+        "baresip",
+        "-f",
+        str(workdir),
+        "-n",
+        "127.0.0.1",
+        "-e",
+        f"/dial {uri}",
+        "-t",
+        str(int(timeout_s)),
+        cwd=workdir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout_s + 10)
+    heard = sorted(workdir.glob("dump-*-dec.wav"))
+    if not heard:
+        raise AssertionError(f"baresip recorded nothing:\n{output.decode()[-2000:]}")
+    return heard[-1]

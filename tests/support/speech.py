@@ -45,3 +45,16 @@ def cer(reference: str, hypothesis: str) -> float:
         for j, h in enumerate(hyp, 1):
             previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
     return row[len(hyp)] / max(1, len(ref))
+
+
+def recall(reference: str, hypothesis: str) -> float:
+    """Share of the reference's characters heard, in order, somewhere in the hypothesis
+    (longest common subsequence; punctuation and spaces ignored)."""
+    keep = lambda text: [c for c in text if c.isalnum()]  # noqa: E731
+    ref, hyp = keep(reference), keep(hypothesis)
+    row = [0] * (len(hyp) + 1)
+    for r in ref:
+        previous = 0
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], previous + 1 if r == h else max(row[j], row[j - 1])
+    return row[len(hyp)] / max(1, len(ref))
