@@ -63,6 +63,11 @@ class SippResult:
     def ok(self) -> bool:
         return self.returncode == 0
 
+    def count(self, row: str) -> int:
+        """A cumulative figure of sipp's final statistics screen ("Successful call", …)."""
+        lines = [line for line in self.output.splitlines() if line.strip().startswith(row)]
+        return int(lines[-1].split("|")[-1].split()[0]) if lines else 0
+
 
 async def run_sipp(
     scenario_file: Path,
