@@ -32,7 +32,14 @@ async def test_twenty_concurrent_calls_with_audio(bot_server: BotServer, tmp_pat
     started = time.time()
     result = await run_sipp(
         xml,
-        "-m", str(CALLS), "-l", str(CALLS), "-r", "10", "-mp", str(free_udp_port()),
+        "-m",
+        str(CALLS),
+        "-l",
+        str(CALLS),
+        "-r",
+        "10",
+        "-mp",
+        str(free_udp_port()),
         f"127.0.0.1:{bot_server.sip_port}",
         timeout_s=60,
         workdir=tmp_path,
@@ -41,7 +48,9 @@ async def test_twenty_concurrent_calls_with_audio(bot_server: BotServer, tmp_pat
     assert (result.count("Successful call"), result.count("Failed call")) == (CALLS, 0)
 
     calls = httpx.get(f"{bot_server.url}/api/calls", params={"limit": 200}).json()
-    ours = [c for c in calls if (c["caller"] or "").startswith(prefix) and c["started_at"] >= started]
+    ours = [
+        c for c in calls if (c["caller"] or "").startswith(prefix) and c["started_at"] >= started
+    ]
     assert len(ours) == CALLS
     assert all(c["ended_at"] for c in ours)
     answered = [c for c in ours if caller_turns(c) and caller_turns(c)[0]["bot_text"]]

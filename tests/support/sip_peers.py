@@ -25,7 +25,16 @@ from tests.support.pcap import RtpPacket, rtp_packets
 SCENARIOS = Path(__file__).resolve().parent.parent / "sipp"
 DTMF_PCAPS = Path("/usr/share/sip-tester")
 # Always on loopback, never waiting on a terminal, never hanging (DESIGN.md).
-SIPP_BASE = ["sipp", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout_error"]
+SIPP_BASE = [
+    "sipp",
+    "-i",
+    "127.0.0.1",
+    "-mi",
+    "127.0.0.1",
+    "-nostdin",
+    "-timeout_error",
+    "-trace_err",
+]
 
 
 def write_ulaw(wav: Path, out: Path) -> Path:
@@ -261,3 +270,55 @@ async def baresip_call(uri: str, microphone: Path, workdir: Path, timeout_s: flo
     if not heard:
         raise AssertionError(f"baresip recorded nothing:\n{output.decode()[-2000:]}")
     return heard[-1]
+
+
+KAMAILIO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "kamailio" / "kamailio.cfg"
+
+
+class Kamailio:
+    """The shipped config/kamailio/kamailio.cfg, dispatching to the given SIP ports."""
+
+    def __init__(self, workdir: Path, worker_ports: list[int]) -> None:
+        self.port = free_udp_port()
+        self.workdir = workdir
+        self.log_path = workdir / "kamailio.log"
+        dispatcher = workdir / "dispatcher.list"
+        dispatcher.write_text("".join(f"1 sip:127.0.0.1:{port}\n" for port in worker_ports))
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [
+                "kamailio",
+                "-DD",
+                "-E",
+                "-f",
+                str(KAMAILIO_CONFIG),
+                "-A",
+                f"LISTEN=udp:127.0.0.1:{self.port}",
+                "-A",
+                f'DS_LIST="{dispatcher}"',
+                "-Y",
+                str(workdir),
+                "-w",
+                str(workdir),
+                "-P",
+                str(workdir / "kamailio.pid"),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def routed(self) -> list[str]:
+        """The worker each INVITE went to (from Kamailio's log), in order."""
+        return [
+            line.rsplit("sip:", 1)[1].strip()
+            for line in self.log_path.read_text().splitlines()
+            if "INVITE" in line and "-> sip:" in line
+        ]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
