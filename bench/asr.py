@@ -124,10 +124,14 @@ def main() -> None:
         baseline = results[("baseline", voice_name, condition_name)]
         for figure, value in figures.items():
             line = {
-                "bench": "asr", "config": config_name, "voice": voice_name,
-                "condition": condition_name, "figure": figure, "value": round(value, 4),
+                "bench": "asr",
+                "config": config_name,
+                "voice": voice_name,
+                "condition": condition_name,
+                "figure": figure,
+                "value": round(value, 4),
                 "sentences": len(texts),
-            }  # fmt: skip
+            }
             if config_name != "baseline" and baseline[figure]:
                 line["ratio_vs_baseline"] = round(value / baseline[figure], 3)
             print(json.dumps(line, ensure_ascii=False), flush=True)

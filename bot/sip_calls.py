@@ -16,8 +16,8 @@ from telephony.admission import Admission
 from telephony.call import SipCall
 from telephony.digest import DigestGuard
 from telephony.endpoint import DialResult, SipEndpoint
-from telephony.rtp_stream import SAMPLE_RATE, RtpPorts
-from telephony.sip_transport import SipCallTransport
+from telephony.rtp_stream import RtpPorts
+from telephony.sip_transport import SipCallTransport, sip_params
 
 
 def _host_port(address: str) -> tuple[str, int]:
@@ -58,7 +58,8 @@ class SipCalls:
             sip_call_id=call.id,
             started_at=time.time(),
         )
-        await self._services.run_call(SipCallTransport(call), record, SAMPLE_RATE)
+        rate = self._services.phone_input_rate
+        await self._services.run_call(SipCallTransport(call, sip_params(rate)), record, rate)
 
     async def dial(self, number: str, trunk: str | None = None) -> DialResult:
         """Call `number` (digits or a SIP URI) through a configured trunk."""

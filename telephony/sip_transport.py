@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
+import soxr
 from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.frames.frames import (
     CancelFrame,
@@ -39,11 +41,11 @@ SILENCE = bytes(int(SAMPLE_RATE * SILENCE_AFTER_S) * 2)
 MAX_LEAD_MS = 80
 
 
-def sip_params() -> TransportParams:
+def sip_params(audio_in_sample_rate: int = SAMPLE_RATE) -> TransportParams:
     return TransportParams(
         audio_in_enabled=True,
         audio_out_enabled=True,
-        audio_in_sample_rate=SAMPLE_RATE,
+        audio_in_sample_rate=audio_in_sample_rate,
         audio_out_sample_rate=SAMPLE_RATE,
         audio_out_10ms_chunks=2,
     )
@@ -52,6 +54,15 @@ def sip_params() -> TransportParams:
 class SipInputTransport(BaseInputTransport):
     def __init__(self, call: SipCall, transport: SipCallTransport, params: TransportParams):
         super().__init__(params)
+        rate = params.audio_in_sample_rate or SAMPLE_RATE
+        # A pipeline that wants wideband input gets it from a streaming resampler (no
+        # clicks at chunk edges); at 8 kHz the line's audio passes untouched.
+        self._upsample = (
+            soxr.ResampleStream(SAMPLE_RATE, rate, 1, dtype="int16", quality="HQ")
+            if rate != SAMPLE_RATE
+            else None
+        )
+        self._rate = rate
         self._call = call
         self._transport = transport
         self._arrivals: asyncio.Queue[bytes | str] = asyncio.Queue()
@@ -79,8 +90,11 @@ class SipInputTransport(BaseInputTransport):
                 except ValueError:  # A-D keys have no meaning for the dialogue
                     continue
             else:
+                if self._upsample is not None:
+                    pcm = np.frombuffer(item, dtype=np.int16)
+                    item = self._upsample.resample_chunk(pcm).tobytes()
                 await self.push_audio_frame(
-                    InputAudioRawFrame(audio=item, sample_rate=SAMPLE_RATE, num_channels=1)
+                    InputAudioRawFrame(audio=item, sample_rate=self._rate, num_channels=1)
                 )
 
     async def _watch_hangup(self) -> None:

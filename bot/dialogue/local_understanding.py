@@ -49,10 +49,15 @@ class LocalUnderstanding:
         )
         # Words a designer listed for a flow's categories ("吵" → 噪音扰民) also pick the flow.
         self._category_words = {
-            flow.name: [word for slot in flow.slots.values() if slot.fill_from_trigger
-                        for words in (slot.values or {}).values() for word in words]
+            flow.name: [
+                word
+                for slot in flow.slots.values()
+                if slot.fill_from_trigger
+                for words in (slot.values or {}).values()
+                for word in words
+            ]
             for flow in flow_set.flows.values()
-        }  # fmt: skip
+        }
         self._today = today
 
     def global_command(self, text: str) -> Command | None:

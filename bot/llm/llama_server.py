@@ -33,14 +33,22 @@ class LlamaServer:
         self.host = host
         self.port = port or free_port(host)
         self._command = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model),
-            "--host", host,
-            "--port", str(self.port),
-            "--n_threads", str(threads),
-            "--n_ctx", str(context),
-            "--chat_format", "chatml",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            host,
+            "--port",
+            str(self.port),
+            "--n_threads",
+            str(threads),
+            "--n_ctx",
+            str(context),
+            "--chat_format",
+            "chatml",
+        ]
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
         self._watchdog: asyncio.Task[None] | None = None

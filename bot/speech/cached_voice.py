@@ -3,6 +3,8 @@
 Flow prompts are known ahead, so their clauses are synthesised once per worker (at start-up,
 in the background) and later calls hear them with no synthesis delay. Dynamic clauses (slot
 values, ticket numbers, answers) are synthesised as before and kept while they are recent.
+Each clause loses its leading silence (up to 300 ms from the voices): on the first clause of a
+reply that is pure delay.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
-from bot.speech.voice import Voice, split_clauses
+from bot.speech.voice import Voice, split_clauses, trim_leading_silence
 
 
 class CachedVoice:
@@ -29,7 +31,7 @@ class CachedVoice:
             if audio is not None:
                 self._audio.move_to_end(clause)
                 return audio
-        audio = b"".join(self._voice.synthesize(clause))
+        audio = trim_leading_silence(b"".join(self._voice.synthesize(clause)), self.sample_rate)
         with self._lock:
             self._audio[clause] = audio
             while len(self._audio) > self._max:

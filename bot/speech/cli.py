@@ -63,11 +63,20 @@ def run_transcribe(args: argparse.Namespace, settings: Settings) -> int:
         pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
         result = transcriber.transcribe_sync(pcm)
         if args.json:
-            print(json.dumps({
-                "file": str(path), "text": result.text, "audio_s": round(result.audio_s, 3),
-                "decode_s": round(result.decode_s, 3),
-                "rtf": round(result.decode_s / result.audio_s, 3) if result.audio_s else None,
-            }, ensure_ascii=False))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "text": result.text,
+                        "audio_s": round(result.audio_s, 3),
+                        "decode_s": round(result.decode_s, 3),
+                        "rtf": round(result.decode_s / result.audio_s, 3)
+                        if result.audio_s
+                        else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             print(f"{path}: {result.text}")
     return 1 if failed else 0

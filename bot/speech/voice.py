@@ -6,12 +6,29 @@ import re
 from collections.abc import Iterator
 from typing import Protocol
 
+import numpy as np
+
 # Clause ends: synthesising clause by clause gets the first audio out early.
 _CLAUSE_END = re.compile(r"(?<=[，。！？；：、,.!?;:\n])")
 
 
 def split_clauses(text: str) -> list[str]:
     return [clause.strip() for clause in _CLAUSE_END.split(text) if clause.strip()]
+
+
+# Voices start clauses with up to 300 ms of near-silence; on the hot path that is pure delay.
+LEAD_KEEP_S = 0.02
+LEAD_THRESHOLD = 200  # 16-bit sample magnitude below which audio is heard as silence
+
+
+def trim_leading_silence(pcm: bytes, sample_rate: int) -> bytes:
+    """Drop a clause's leading silence but for a short fade-in margin."""
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > LEAD_THRESHOLD)
+    if not len(loud):
+        return pcm
+    start = max(0, int(loud[0]) - int(LEAD_KEEP_S * sample_rate))
+    return samples[start:].tobytes()
 
 
 class Voice(Protocol):

@@ -95,8 +95,15 @@ async def _open_ticket() -> str:
     store = TicketStore(client, PREFIX)
     number = await store.next_number(__import__("datetime").date.today())
     now = time.time()
-    await store.save(Ticket(number=number, category="噪音扰民", department="市生态环境局",
-                            created_at=now, updated_at=now))  # fmt: skip
+    await store.save(
+        Ticket(
+            number=number,
+            category="噪音扰民",
+            department="市生态环境局",
+            created_at=now,
+            updated_at=now,
+        )
+    )
     await client.aclose()
     return number
 
@@ -110,8 +117,16 @@ async def _ticket(number: str) -> Ticket:
 
 
 def survey_args(number: str) -> list[str]:
-    return ["--flow", "survey", "--data", "contact_name=王先生", "--data", f"ticket={number}",
-            "--data", "ticket_category=噪音扰民"]  # fmt: skip
+    return [
+        "--flow",
+        "survey",
+        "--data",
+        "contact_name=王先生",
+        "--data",
+        f"ticket={number}",
+        "--data",
+        "ticket_category=噪音扰民",
+    ]
 
 
 def test_satisfaction_survey_is_recorded_on_the_ticket(chat_env: dict[str, str]) -> None:

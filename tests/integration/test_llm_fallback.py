@@ -50,8 +50,12 @@ def test_llm_server_stopped_mid_chat(settings: Settings, cache_dir: Path, tmp_pa
     }
     chat = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "chat", "--json", "--understanding", "llm"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         read_turn(chat, timeout=120)  # greeting
         say(chat, "我想办个营业执照")  # no clear cue: the LLM is asked

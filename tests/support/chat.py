@@ -15,14 +15,22 @@ Turn = dict[str, Any]
 
 def run_chat(script: str, *args: str, env: dict[str, str], timeout: float = 240) -> list[Turn]:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat", "--script", str(SCENARIOS / script),
-         "--json", *args],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "chat",
+            "--script",
+            str(SCENARIOS / script),
+            "--json",
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,
         env={**os.environ, **env},
         check=False,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 

@@ -106,11 +106,12 @@ async def run_sipp(
 
 
 class RtpCapture:
-    """tcpdump on lo for UDP to one port, started before the call and read afterwards."""
+    """tcpdump on lo (UDP to `port`, or any BPF `expression`), started before the call and
+    read afterwards."""
 
-    def __init__(self, path: Path, port: int) -> None:
+    def __init__(self, path: Path, port: int | None = None, expression: str = "") -> None:
         self.path = path
-        self.port = port
+        self.expression = expression or f"udp and dst port {port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> RtpCapture:
@@ -124,7 +125,7 @@ class RtpCapture:
                 "--immediate-mode",
                 "-w",
                 str(self.path),
-                f"udp and dst port {self.port}",
+                self.expression,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

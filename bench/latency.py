@@ -1,0 +1,205 @@
+"""Voice-to-voice latency over SIP, measured on the wire.
+
+sipp callers speak recorded questions (µ-law RTP) to the bot; tcpdump captures both directions
+on loopback. For each call the figure is: last non-silent packet of the caller's question →
+first non-silent packet of the bot's answer. One call first, then N concurrent calls, on:
+
+* `hotline`: this project's pipeline (streaming ASR with pause-time decoding, clause TTS);
+* `stock`: the same transport, VAD, barge-in and dialogue with pipecat's stock
+  `WhisperSTTService` (same Whisper base model, int8) and `PiperTTSService`. No Mandarin piper
+  voice can be installed offline, so the stock TTS speaks with the en_US voice: its timings
+  are comparable, its words are not.
+
+Prints one JSON line per pipeline and concurrency (p50/p95 in ms) and the ratios of this
+pipeline to the stock one measured in the same run.
+
+    .venv/bin/python -m bench.latency [--concurrency 1,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.services.piper.tts import PiperTTSService
+from pipecat.services.whisper.stt import WhisperSTTService
+from pipecat.transcriptions.language import Language
+
+from bot.config import Settings, load_settings
+from bot.model_cache import ASSETS
+from bot.pipeline import CallServices
+from bot.sip_calls import SipCalls
+from telephony.g711 import ulaw_decode
+from tests.conftest import free_udp_port
+from tests.support.pcap import RtpPacket
+from tests.support.sip_peers import RtpCapture, run_sipp, scenario, stream_ulaw, write_ulaw
+from tests.support.speech import speak, write_wav
+
+QUESTIONS = ["我想问一下公积金怎么提取", "居住证怎么办理", "医保报销需要什么材料"]
+# The caller waits for the greeting to end (or barges in on a long one), asks, then listens.
+LEAD_MS = 9000
+LISTEN_MS = 9000
+# A packet is speech when its RMS is above this (µ-law idle noise decodes to ±8).
+SPEECH_RMS = 200
+MEDIA_PORTS = range(26000, 26400, 20)
+PIPER_VOICE = "en_US-joe-medium"
+
+
+class StockServices(CallServices):
+    """The baseline: pipecat's stock STT and TTS services in the same call pipeline."""
+
+    phone_input_rate = 16000  # the stock Whisper service reads 16 kHz PCM as it comes
+    piper_dir: Path = Path()
+
+    def speech_to_text(self) -> FrameProcessor:
+        model = ASSETS["whisper-base"].check(self._cache_dir())
+        return WhisperSTTService(
+            device="cpu",
+            compute_type="int8",
+            settings=WhisperSTTService.Settings(model=str(model), language=Language.ZH),
+        )
+
+    def text_to_speech(self) -> FrameProcessor:
+        return PiperTTSService(
+            download_dir=self.piper_dir, settings=PiperTTSService.Settings(voice=PIPER_VOICE)
+        )
+
+    def _cache_dir(self) -> Path:
+        return self.settings.project_path(self.settings.models.cache_dir)
+
+
+def _stock(settings: Settings, workdir: Path) -> StockServices:
+    base = CallServices.load(settings)
+    stock = StockServices(**{name: getattr(base, name) for name in base.__dataclass_fields__})
+    voice = ASSETS["en-joe"].check(stock._cache_dir())
+    stock.piper_dir = workdir / "piper"
+    stock.piper_dir.mkdir()
+    (stock.piper_dir / f"{PIPER_VOICE}.onnx").symlink_to(voice / "voice.onnx")
+    (stock.piper_dir / f"{PIPER_VOICE}.onnx.json").symlink_to(voice / "voice.onnx.json")
+    return stock
+
+
+def _rms(packet: RtpPacket) -> float:
+    return float(np.sqrt(np.mean(ulaw_decode(packet.payload).astype(np.float64) ** 2)))
+
+
+def latency_ms(packets: list[RtpPacket], caller_port: int) -> float | None:
+    """End of the caller's speech → the bot's first non-silent packet after it."""
+    spoken = [p.time for p in packets if p.source_port == caller_port and _rms(p) > SPEECH_RMS]
+    if not spoken:
+        return None
+    end = max(spoken)
+    answers = [
+        p.time
+        for p in packets
+        if p.dest_port == caller_port and p.time > end and _rms(p) > SPEECH_RMS
+    ]
+    return round((min(answers) - end) * 1000, 1) if answers else None
+
+
+async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> list[float | None]:
+    """Place one call per question at once and measure each on the wire."""
+    ports = list(MEDIA_PORTS)[: len(questions)]
+    low, high = ports[0], ports[-1] + 1
+    with RtpCapture(workdir / "round.pcap", expression=f"udp and portrange {low}-{high}") as cap:
+        calls = []
+        for n, (audio, port) in enumerate(zip(questions, ports, strict=True)):
+            calldir = workdir / f"call{n}"
+            calldir.mkdir(exist_ok=True)
+            xml = scenario(
+                "caller",
+                calldir,
+                caller=f"1380000{n:04d}",
+                lead_ms=LEAD_MS,
+                listen_ms=LISTEN_MS,
+                media=stream_ulaw(audio),
+            )
+            calls.append(
+                run_sipp(
+                    xml,
+                    "-m",
+                    "1",
+                    "-mp",
+                    str(port),
+                    f"127.0.0.1:{sip_port}",
+                    timeout_s=LEAD_MS / 1000 + LISTEN_MS / 1000 + 30,
+                    workdir=calldir,
+                )
+            )
+        await asyncio.gather(*calls)
+    packets = cap.packets()
+    return [latency_ms(packets, port) for port in ports]
+
+
+def _summary(name: str, concurrency: int, figures: list[float | None]) -> dict[str, object]:
+    measured = sorted(f for f in figures if f is not None)
+    p95 = measured[min(len(measured) - 1, round(0.95 * (len(measured) - 1)))] if measured else None
+    return {
+        "figure": "voice_to_voice_ms",
+        "pipeline": name,
+        "concurrency": concurrency,
+        "calls": len(figures),
+        "answered": len(measured),
+        "p50_ms": statistics.median(measured) if measured else None,
+        "p95_ms": p95,
+    }
+
+
+async def bench(levels: list[int], workdir: Path) -> None:
+    settings = load_settings()
+    questions = [
+        write_ulaw(write_wav(workdir / f"q{n}.wav", speak(text, 8000), 8000), workdir / f"q{n}.ul")
+        for n, text in enumerate(QUESTIONS)
+    ]
+    pipelines = {"hotline": CallServices.load(settings), "stock": _stock(settings, workdir)}
+    results: dict[tuple[str, int], dict[str, object]] = {}
+    for name, services in pipelines.items():
+        await asyncio.to_thread(services.warm_prompts)
+        sip = SipCalls(
+            settings.sip.model_copy(update={"host": "127.0.0.1", "port": free_udp_port()}), services
+        )
+        await sip.start()
+        try:
+            for level in levels:
+                round_questions = [questions[n % len(questions)] for n in range(level)]
+                figures = await call_round(sip.endpoint.port, round_questions, workdir)
+                results[name, level] = _summary(name, level, figures)
+                print(json.dumps(results[name, level]), flush=True)
+        finally:
+            await sip.stop()
+    for level in levels:
+        ours, stock = results["hotline", level], results["stock", level]
+        for key in ("p50_ms", "p95_ms"):
+            if ours[key] is not None and stock[key] is not None:
+                print(
+                    json.dumps(
+                        {
+                            "figure": f"voice_to_voice_{key}_ratio",
+                            "concurrency": level,
+                            "hotline": ours[key],
+                            "stock": stock[key],
+                            "ratio": round(float(ours[key]) / float(stock[key]), 3),  # type: ignore[arg-type]
+                        }
+                    )
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--concurrency", default="1,4", help="comma-separated concurrent call counts"
+    )
+    args = parser.parse_args()
+    levels = [int(level) for level in args.concurrency.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as workdir:
+        asyncio.run(bench(levels, Path(workdir)))
+
+
+if __name__ == "__main__":
+    main()
