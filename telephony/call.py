@@ -71,6 +71,8 @@ class SipCall:
         self._refer = refer
         self.ended = asyncio.Event()
         self.end_reason: str | None = None
+        self.bridge: asyncio.Task[None] | None = None
+        """Set while the call is joined to another one (a transfer the peer refused)."""
 
     @property
     def id(self) -> str:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aiosipua import (
     IncomingCall,
@@ -23,6 +24,7 @@ from aiosipua import (
 
 from telephony import sdp
 from telephony.admission import Admission, Refusal
+from telephony.bridge import bridge
 from telephony.call import CallOutcome, SipCall, outcome_of_status
 from telephony.digest import DigestGuard
 from telephony.rtp_stream import RtpPorts, RtpStream
@@ -33,6 +35,12 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "hotline12345"
 TRANSFER_TIMEOUT_S = 30.0
+
+
+class TransferOutcome(StrEnum):
+    REFERRED = "referred"  # the far end took the call to the target itself (REFER)
+    BRIDGED = "bridged"  # REFER refused: the bot called the target and joined the two
+    FAILED = "failed"  # the target could not be reached either way
 
 
 @dataclass(frozen=True)
@@ -203,8 +211,9 @@ class SipEndpoint:
         except Exception:
             logger.exception("call %s failed", call.id)
         finally:
-            await call.hangup()
-            self.calls.pop(call.id, None)
+            if call.bridge is None:  # a bridged call ends with its bridge
+                await call.hangup()
+                self.calls.pop(call.id, None)
 
     def _cancel(self, request: SipRequest, _addr: tuple[str, int]) -> None:
         task = self._answering.pop(request.call_id or "", None)
@@ -307,6 +316,34 @@ class SipEndpoint:
         return DialResult(CallOutcome.ANSWERED, 200, call)
 
     # --- transfer --------------------------------------------------------------------
+
+    async def transfer(
+        self,
+        call: SipCall,
+        target: str,
+        *,
+        proxy: tuple[str, int],
+        credentials: SipDigestAuth | None = None,
+        ring_timeout_s: float = 30.0,
+    ) -> TransferOutcome:
+        """Hand `call` to `target`: blind transfer first; if the peer refuses REFER, call the
+        target and bridge the two (the bot stays in the media path until either hangs up)."""
+        if await call.transfer(target):
+            await call.hangup("transferred")
+            return TransferOutcome.REFERRED
+        logger.info("call %s: REFER refused, bridging to %s", call.id, target)
+        dialled = await self.dial(
+            target,
+            proxy=proxy,
+            caller=call.remote_number,
+            credentials=credentials,
+            ring_timeout_s=ring_timeout_s,
+        )
+        if dialled.call is None:
+            logger.warning("call %s: transfer target %s %s", call.id, target, dialled.outcome)
+            return TransferOutcome.FAILED
+        call.bridge = self._spawn(bridge(call, dialled.call), f"bridge-{call.id}")
+        return TransferOutcome.BRIDGED
 
     async def _refer(self, call_id: str, remote: tuple[str, int], target: str) -> int:
         """Send REFER and wait for the final word: a refusal or the NOTIFY of the new leg."""

@@ -1,0 +1,129 @@
+"""Handing a call to a person: blind transfer (REFER + NOTIFY), and the bridge when the far
+end refuses REFER."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+
+from telephony.call import SipCall
+from telephony.endpoint import TransferOutcome
+from telephony.g711 import alaw_decode
+from tests.conftest import free_udp_port
+from tests.support.sip_peers import (
+    RtpCapture,
+    run_sipp,
+    scenario,
+    started_endpoint,
+    stream_ulaw,
+    write_ulaw,
+)
+from tests.support.speech import speak, write_wav
+
+AGENT = "8001"
+
+
+async def test_blind_transfer_with_refer(tmp_path: Path) -> None:
+    endpoint = await started_endpoint()
+    outcomes: list[TransferOutcome] = []
+
+    async def on_call(call: SipCall) -> None:
+        outcomes.append(
+            await endpoint.transfer(call, f"sip:{AGENT}@127.0.0.1:5999", proxy=("127.0.0.1", 5999))
+        )
+
+    endpoint.on_call = on_call
+    xml = scenario(
+        "caller_refer_accept",
+        tmp_path,
+        caller="13900000005",
+        agent=AGENT,
+        lead_ms=0,
+        listen_ms=0,
+        media="",
+    )
+    try:
+        result = await run_sipp(
+            xml,
+            "-m",
+            "1",
+            "-mp",
+            str(free_udp_port()),
+            f"127.0.0.1:{endpoint.port}",
+            timeout_s=20,
+            workdir=tmp_path,
+        )
+        # REFER named the agent, the NOTIFY's 200 was taken as success, and the bot hung up.
+        assert result.ok, result.output
+        assert outcomes == [TransferOutcome.REFERRED]
+    finally:
+        await endpoint.stop()
+
+
+async def test_refused_refer_falls_back_to_a_bridge(tmp_path: Path) -> None:
+    endpoint = await started_endpoint()
+    agent_dir, caller_dir = tmp_path / "agent", tmp_path / "caller"
+    agent_dir.mkdir()
+    caller_dir.mkdir()
+    agent_port, agent_media = free_udp_port(), free_udp_port()
+    outcomes: list[TransferOutcome] = []
+
+    async def on_call(call: SipCall) -> None:
+        outcomes.append(
+            await endpoint.transfer(
+                call, f"sip:{AGENT}@127.0.0.1:{agent_port}", proxy=("127.0.0.1", agent_port)
+            )
+        )
+
+    endpoint.on_call = on_call
+    words = write_ulaw(
+        write_wav(caller_dir / "words.wav", speak("我要找人工客服", 8000), 8000),
+        caller_dir / "words.ul",
+    )
+    caller_xml = scenario(
+        "caller_refer_decline",
+        caller_dir,
+        caller="13900000006",
+        agent=AGENT,
+        lead_ms=500,
+        listen_ms=3000,
+        media=stream_ulaw(words),
+    )
+    agent_xml = scenario("callee_answer", agent_dir)
+    try:
+        with RtpCapture(tmp_path / "agent.pcap", agent_media) as capture:
+            agent = asyncio.create_task(
+                run_sipp(
+                    agent_xml,
+                    "-m",
+                    "1",
+                    "-p",
+                    str(agent_port),
+                    "-mp",
+                    str(agent_media),
+                    timeout_s=30,
+                    workdir=agent_dir,
+                )
+            )
+            await asyncio.sleep(0.5)
+            caller = await run_sipp(
+                caller_xml,
+                "-m",
+                "1",
+                "-mp",
+                str(free_udp_port()),
+                f"127.0.0.1:{endpoint.port}",
+                timeout_s=30,
+                workdir=caller_dir,
+            )
+            agent_result = await asyncio.wait_for(agent, 40)
+        assert outcomes == [TransferOutcome.BRIDGED]
+        assert caller.ok, caller.output
+        assert agent_result.ok, agent_result.output  # answered, then BYE when the caller left
+        # The caller's words reached the agent, transcoded from PCMU to the agent's PCMA.
+        heard = alaw_decode(b"".join(p.payload for p in capture.packets())).astype(np.float64)
+        assert np.sqrt(np.mean(heard**2)) > 300
+    finally:
+        await endpoint.stop()
