@@ -19,7 +19,8 @@ from telephony.sdp import Media
 SAMPLE_RATE = 8000
 FRAME_MS = 20
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
-# Frames the jitter buffer holds before it releases audio (40 ms of reordering room).
+# Frames the jitter buffer holds before it releases audio: 40 ms of room for reordering. A
+# packet still missing when later ones are there is given up on and concealed at once.
 JITTER_PREFETCH = 2
 JITTER_CAPACITY = 16
 
@@ -77,6 +78,7 @@ class RtpStream:
             dtmf_payload_type=media.dtmf_payload_type or 101,
             jitter_capacity=JITTER_CAPACITY,
             jitter_prefetch=JITTER_PREFETCH,
+            skip_audio_gaps=True,
             paced=True,
             symmetric_rtp=True,
         )
