@@ -44,6 +44,10 @@ def test_hold_is_recognised(change: tuple[str, str], held: bool) -> None:
     offer = sdp.parse(BARESIP_OFFER.replace(*change))
     answer, media = sdp.answer_offer(offer, "127.0.0.1", 20000)
     assert media.on_hold is held
+    assert answer.audio is not None
+    # Our answer mirrors the direction: a caller who only sends gets "recvonly" back.
+    mirrored = {"sendonly": "recvonly", "inactive": "inactive", "recvonly": "sendonly"}
+    assert answer.audio.direction == mirrored.get(offer.audio.direction, "sendrecv")  # type: ignore[union-attr]
 
 
 def test_offer_without_g711_is_refused() -> None:
