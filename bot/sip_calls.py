@@ -3,6 +3,7 @@ call run through the same call pipeline as WebRTC, and outbound calls through a 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -42,18 +43,29 @@ class SipCalls:
             digest=DigestGuard(config.inbound_auth.realm, config.inbound_auth.users),
         )
         self.endpoint.on_call = self.run
+        self._outbound: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self.endpoint.start()
 
     async def stop(self) -> None:
         await self.endpoint.stop()
+        for task in list(self._outbound):
+            task.cancel()
+        await asyncio.gather(*self._outbound, return_exceptions=True)
+
+    @staticmethod
+    def record_id(call: SipCall) -> str:
+        """The call record's id: derived from the dialog (Call-ID and our tag), so whoever
+        placed or answered the call can find its record."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"sip:{call.id};{call.dialog.local_tag}").hex
 
     async def run(self, call: SipCall) -> None:
         """Run one answered call (either direction) until either side hangs up."""
         record = CallRecord(
-            id=uuid.uuid4().hex,
+            id=self.record_id(call),
             channel="sip",
+            direction=call.direction,
             caller=call.remote_number,
             sip_call_id=call.id,
             started_at=time.time(),
@@ -61,12 +73,27 @@ class SipCalls:
         rate = self._services.phone_input_rate
         await self._services.run_call(SipCallTransport(call, sip_params(rate)), record, rate)
 
+    async def call(self, number: str, trunk: str | None = None) -> DialResult:
+        """Call `number` and, once answered, talk with the callee like with any caller."""
+        result = await self.dial(number, trunk)
+        if result.call is not None:
+            task = asyncio.create_task(self.endpoint.serve(result.call))
+            self._outbound.add(task)
+            task.add_done_callback(self._outbound.discard)
+        return result
+
     async def dial(self, number: str, trunk: str | None = None) -> DialResult:
         """Call `number` (digits or a SIP URI) through a configured trunk."""
-        name = trunk or next(iter(self._config.trunks))
+        name = trunk or next(iter(self._config.trunks), "")
+        if name not in self._config.trunks:
+            raise KeyError(f"No SIP trunk named '{name}' is configured (sip.trunks).")
         config = self._config.trunks[name]
         host, port = _host_port(config.address)
-        target = number if number.startswith("sip:") else f"sip:{number}@{host}:{port}"
+        if number.startswith(("sip:", "sips:")):  # a URI names its own next hop
+            target = number
+            host, port = _host_port(number.split("@")[-1].split(";")[0].split(">")[0])
+        else:
+            target = f"sip:{number}@{host}:{port}"
         credentials = SipDigestAuth(config.username, config.password) if config.username else None
         logger.info(f"dialling {target} via trunk {name}")
         return await self.endpoint.dial(

@@ -202,9 +202,10 @@ class SipEndpoint:
             media.payload_type,
         )
         if self.on_call is not None:
-            self._spawn(self._run(sip_call), f"sip-call-{call.call_id}")
+            self._spawn(self.serve(sip_call), f"sip-call-{call.call_id}")
 
-    async def _run(self, call: SipCall) -> None:
+    async def serve(self, call: SipCall) -> None:
+        """Run `on_call` for an answered call (either direction), then make sure it is over."""
         assert self.on_call is not None
         try:
             await self.on_call(call)

@@ -1,13 +1,17 @@
-"""Call records: GET /api/calls and GET /api/calls/{call_id}."""
+"""Call records (GET /api/calls, GET /api/calls/{call_id}) and outbound calls
+(POST /api/calls/outbound)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
 
 from bot.calls.store import CallStore
 from bot.redis_guard import StoreUnavailable
+from bot.sip_calls import SipCalls
+from telephony.call import CallOutcome
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 
@@ -43,3 +47,36 @@ async def list_calls(
 async def get_call(request: Request, call_id: str) -> dict[str, object]:
     """One call: caller, start/end, recording path, and every turn with its timestamps."""
     return await read_call(_store(request), call_id)
+
+
+class OutboundCall(BaseModel):
+    number: str = Field(
+        pattern=r"^(\+?[0-9*#]{1,32}|sips?:\S+)$",
+        description="Digits to dial through the trunk, or a SIP URI",
+        examples=["13800138000"],
+    )
+    trunk: str | None = Field(default=None, description="Name under sip.trunks; default first")
+
+
+class OutboundResult(BaseModel):
+    outcome: CallOutcome = Field(description="answered, busy, no_answer, rejected or failed")
+    status: int | None = Field(description="The final SIP status, where one came back")
+    call_id: str | None = Field(description="Call record of an answered call (GET it here)")
+
+
+@router.post("/outbound")
+async def place_call(request: Request, body: OutboundCall) -> OutboundResult:
+    """Call a number; returns once it is answered (the bot then talks with the callee) or
+    not (busy, no answer within sip.ring_timeout_s, rejected, failed)."""
+    sip: SipCalls | None = request.app.state.sip
+    if sip is None:
+        raise HTTPException(503, detail="SIP is disabled on this worker (sip.enabled).")
+    try:
+        result = await sip.call(body.number, body.trunk)
+    except KeyError as exc:
+        raise HTTPException(400, detail=str(exc.args[0])) from exc
+    return OutboundResult(
+        outcome=result.outcome,
+        status=result.status,
+        call_id=SipCalls.record_id(result.call) if result.call else None,
+    )

@@ -38,6 +38,7 @@ class Turn(BaseModel):
 class CallRecord(BaseModel):
     id: str
     channel: Channel
+    direction: Literal["inbound", "outbound"] = "inbound"
     caller: str | None = None
     sip_call_id: str | None = Field(default=None, description="Call-ID of a SIP call")
     started_at: float

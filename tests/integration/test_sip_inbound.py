@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 from telephony.g711 import ulaw_decode
 from tests.conftest import BotServer, free_udp_port
-from tests.support.calls import caller_turns, wait_for_caller
+from tests.support.calls import caller_turns, wait_for_call, wait_for_caller
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     RtpCapture,
@@ -107,3 +109,49 @@ async def test_sipp_keypress_reaches_the_dialogue(bot_server: BotServer, tmp_pat
     assert [turn["caller_dtmf"] for turn in pressed] == ["2"]
     # Key 2 is the complaint flow: the bot starts taking the work order.
     assert pressed[0]["bot_text"] and "问题" in pressed[0]["bot_text"], pressed[0]
+
+
+async def test_outbound_call_through_the_api(bot_server: BotServer, tmp_path: Path) -> None:
+    callee_port, media_port = free_udp_port(), free_udp_port()
+    xml = scenario("callee_listens", tmp_path, listen_ms=6000)
+    with RtpCapture(tmp_path / "greeting.pcap", media_port) as capture:
+        callee = asyncio.create_task(
+            run_sipp(
+                xml,
+                "-m",
+                "1",
+                "-p",
+                str(callee_port),
+                "-mp",
+                str(media_port),
+                timeout_s=30,
+                workdir=tmp_path,
+            )
+        )
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=bot_server.url, timeout=40) as client:
+            response = await client.post(
+                "/api/calls/outbound",
+                json={"number": f"sip:13900000007@127.0.0.1:{callee_port}"},
+            )
+        assert response.status_code == 200, response.text
+        placed = response.json()
+        assert placed["outcome"] == "answered" and placed["call_id"]
+        assert (await callee).ok
+    call = await wait_for_call(bot_server.url, placed["call_id"], lambda c: c["ended_at"], 20)
+    assert (call["channel"], call["direction"], call["caller"]) == (
+        "sip",
+        "outbound",
+        "13900000007",
+    )
+    assert call["turns"] and call["turns"][0]["bot_text"]  # the bot spoke first
+    greeting = ulaw_decode(b"".join(p.payload for p in capture.packets())).astype(np.float64)
+    assert np.sqrt(np.mean(greeting**2)) > SPEECH_RMS
+
+
+async def test_outbound_call_requests_are_checked(bot_server: BotServer) -> None:
+    async with httpx.AsyncClient(base_url=bot_server.url, timeout=40) as client:
+        unknown = await client.post("/api/calls/outbound", json={"number": "1", "trunk": "x"})
+        assert unknown.status_code == 400 and "No SIP trunk named 'x'" in unknown.json()["detail"]
+        bad = await client.post("/api/calls/outbound", json={"number": "rm -rf"})
+        assert bad.status_code == 422
