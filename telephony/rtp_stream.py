@@ -9,9 +9,12 @@ where the peer's packets come from, not only to the address its SDP named.
 
 from __future__ import annotations
 
+import asyncio
+import struct
 from collections.abc import Callable
 
 from aiortp import RTPSession
+from aiortp.dtmf import DTMF_EVENTS
 from aiortp.port_allocator import PortAllocator
 
 from telephony.sdp import Media
@@ -23,10 +26,13 @@ FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
 # packet still missing when later ones are there is given up on and concealed at once.
 JITTER_PREFETCH = 2
 JITTER_CAPACITY = 16
+DIGIT_MS = 160
+DIGIT_VOLUME = 10  # -10 dBm0, a typical keypad level
 
 
 class _PacedSession(RTPSession):
-    """aiortp's paced session, plus a look at and a way to drop its send queue."""
+    """aiortp's paced session, plus a look at and a way to drop its send queue, and
+    telephone-events stamped on the media clock (aiortp's own sender stamps them 0)."""
 
     def queued_frames(self) -> int:
         return self._paced_sender.queue_depth if self._paced_sender is not None else 0
@@ -34,6 +40,16 @@ class _PacedSession(RTPSession):
     def drop_queued(self) -> None:
         if self._paced_sender is not None:
             self._paced_sender.discard()
+
+    def media_timestamp(self) -> int:
+        assert self._sender is not None
+        return self._sender.current_timestamp
+
+    def send_event(self, payload: bytes, timestamp: int, marker: bool) -> None:
+        if self._sender is not None and not self._closed:
+            self._sender.send_raw(
+                self._dtmf_payload_type, payload, timestamp, int(marker), addr=self._remote_addr
+            )
 
 
 class RtpPorts:
@@ -118,10 +134,22 @@ class RtpStream:
         if not self._closed:
             await self._session.drain()
 
-    def send_digit(self, digit: str) -> None:
-        """Send one RFC 4733 telephone-event (the far end pressing a key)."""
-        if not self._closed:
-            self._session.send_dtmf(digit)
+    async def send_digit(self, digit: str, duration_ms: int = DIGIT_MS) -> None:
+        """Press a key (RFC 4733): one event on the current media timestamp, a packet every
+        20 ms with the growing duration, the first one marked, the final one sent three times."""
+        code = DTMF_EVENTS.get(digit.upper())
+        if code is None or self._closed or self.media.on_hold:
+            return
+        timestamp = self._session.media_timestamp()
+        steps = max(1, duration_ms // FRAME_MS)
+        for step in range(1, steps + 1):
+            end = step == steps
+            flags = (0x80 if end else 0) | DIGIT_VOLUME
+            payload = struct.pack("!BBH", code, flags, step * SAMPLE_RATE * FRAME_MS // 1000)
+            for _ in range(3 if end else 1):
+                self._session.send_event(payload, timestamp, marker=step == 1)
+            if not end:
+                await asyncio.sleep(FRAME_MS / 1000)
 
     def update(self, media: Media) -> None:
         """A re-INVITE moved the peer or put the call on (or off) hold."""

@@ -164,3 +164,24 @@ async def test_replies_follow_where_the_peer_sends_from(pair: tuple[RtpStream, P
     await settle()
     assert len(nat.received()) == 3 and peer.received() == []
     nat.sock.close()
+
+
+async def test_a_key_press_goes_out_as_rfc4733(pair: tuple[RtpStream, Peer]) -> None:
+    stream, peer = pair
+    stream.send(bytes(FRAME_BYTES * 3))
+    await stream.drain()
+    await stream.send_digit("7", duration_ms=100)
+    await settle(0.05)
+    packets = peer.received()
+    audio_stamps = [struct.unpack("!I", p[4:8])[0] for p in packets if p[1] & 0x7F == PCMU]
+    events = [p for p in packets if p[1] & 0x7F == 101]
+    assert len(events) == 4 + 3  # 100 ms: four progress packets, the end one three times
+    stamps = {struct.unpack("!I", p[4:8])[0] for p in events}
+    # On the media clock: the digit's timestamp follows the audio's, not 0 or a random value.
+    gap = stamps.pop() - audio_stamps[-1] if len(stamps) == 1 else -1
+    assert gap > 0 and gap % 160 == 0 and gap <= 800
+    assert [bool(p[1] & 0x80) for p in events] == [True] + [False] * 6
+    fields = [struct.unpack("!BBH", p[12:16]) for p in events]
+    assert {code for code, _, _ in fields} == {7}
+    assert [duration for _, _, duration in fields] == [160, 320, 480, 640, 800, 800, 800]
+    assert [flags >> 7 for _, flags, _ in fields] == [0, 0, 0, 0, 1, 1, 1]
