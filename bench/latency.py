@@ -44,9 +44,10 @@ from tests.support.speech import speak, write_wav
 QUESTIONS = ["我想问一下公积金怎么提取", "居住证怎么办理", "医保报销需要什么材料"]
 # The caller waits for the greeting to end (or barges in on a long one), asks, then listens.
 LEAD_MS = 9000
-LISTEN_MS = 9000
+LISTEN_MS = 15000
 # A packet is speech when its RMS is above this (µ-law idle noise decodes to ±8).
 SPEECH_RMS = 200
+TALKSPURT_GAP_S = 0.15
 MEDIA_PORTS = range(26000, 26400, 20)
 PIPER_VOICE = "en_US-joe-medium"
 
@@ -90,17 +91,18 @@ def _rms(packet: RtpPacket) -> float:
 
 
 def latency_ms(packets: list[RtpPacket], caller_port: int) -> float | None:
-    """End of the caller's speech → the bot's first non-silent packet after it."""
+    """End of the caller's speech → the first packet of the bot's next talkspurt: a non-silent
+    packet after the end, with at least TALKSPURT_GAP_S of bot silence before it (so a greeting
+    still playing when the caller stops is not taken for the answer)."""
     spoken = [p.time for p in packets if p.source_port == caller_port and _rms(p) > SPEECH_RMS]
     if not spoken:
         return None
     end = max(spoken)
-    answers = [
-        p.time
-        for p in packets
-        if p.dest_port == caller_port and p.time > end and _rms(p) > SPEECH_RMS
-    ]
-    return round((min(answers) - end) * 1000, 1) if answers else None
+    bot = [p.time for p in packets if p.dest_port == caller_port and _rms(p) > SPEECH_RMS]
+    for before, after in zip([-1.0, *bot], bot, strict=False):
+        if after > end and after - before >= TALKSPURT_GAP_S:
+            return round((after - end) * 1000, 1)
+    return None
 
 
 async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> list[float | None]:
@@ -146,7 +148,7 @@ def _summary(name: str, concurrency: int, figures: list[float | None]) -> dict[s
         "concurrency": concurrency,
         "calls": len(figures),
         "answered": len(measured),
-        "p50_ms": statistics.median(measured) if measured else None,
+        "p50_ms": round(statistics.median(measured), 1) if measured else None,
         "p95_ms": p95,
     }
 
