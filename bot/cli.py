@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.campaigns.cli import add_campaign_commands, run_campaign
 from bot.chat import add_chat_command, run_chat
 from bot.config import ConfigError, Settings, load_settings
 from bot.flows.cli import add_flows_commands, run_flows
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kb_commands(commands)
     add_chat_command(commands)
     add_speech_commands(commands)
+    add_campaign_commands(commands)
     return parser
 
 
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_say(args, settings)
         if args.command == "transcribe":
             return run_transcribe(args, settings)
+        if args.command == "campaign":
+            return run_campaign(args, settings)
         if args.models_command == "prepare":
             return _models_prepare(settings)
         return _models_check(settings)

@@ -105,6 +105,12 @@ class FlowsConfig(_Section):
     dir: Path
 
 
+class CampaignsConfig(_Section):
+    dialer: bool
+    tick_s: float = Field(gt=0, le=60)
+    lease_s: float = Field(ge=3)
+
+
 class TicketsConfig(_Section):
     departments: dict[str, str]
     default_department: str
@@ -162,6 +168,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeConfig
     flows: FlowsConfig
     tickets: TicketsConfig
+    campaigns: CampaignsConfig
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.audio.vad.vad_analyzer import VADParams
@@ -95,6 +96,8 @@ class CallServices:
         log: CallLog,
         recorder: CallRecorder,
         audio_in_sample_rate: int = SAMPLE_RATE,
+        flow: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> PipelineWorker:
         settings = self.settings
         vad = VADProcessor(
@@ -109,7 +112,7 @@ class CallServices:
             )
         )
         dialogue = DialogueProcessor(
-            self.engine.new_session(log.record.id, log.record.caller),
+            self.engine.new_session(log.record.id, log.record.caller, flow=flow, data=data),
             silence_timeout_s=settings.dialogue.silence_timeout_s,
         )
         pipeline = Pipeline(
@@ -140,15 +143,20 @@ class CallServices:
         transport: BaseTransport,
         record: CallRecord,
         audio_in_sample_rate: int = SAMPLE_RATE,
+        flow: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """Run one call until the caller hangs up (or the dialogue ends it); the caller's
-        audio arrives at `audio_in_sample_rate` (8 kHz from a phone line)."""
+        audio arrives at `audio_in_sample_rate` (8 kHz from a phone line). `flow` and `data`
+        start the conversation in a given flow (outbound campaigns)."""
         recordings = self.settings.project_path(self.settings.calls.recordings_dir)
         recorder = CallRecorder(recordings / f"{record.id}.wav")
         record.recording = str(recorder.path)
         log = CallLog(record, self.store)
         log.start()
-        task = self.build_call_pipeline(transport, log, recorder, audio_in_sample_rate)
+        task = self.build_call_pipeline(
+            transport, log, recorder, audio_in_sample_rate, flow=flow, data=data
+        )
 
         @transport.event_handler("on_client_connected")
         async def _connected(_transport: BaseTransport, _client: object) -> None:

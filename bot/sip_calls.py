@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 from aiosipua import SipDigestAuth
 from loguru import logger
@@ -42,7 +43,7 @@ class SipCalls:
             admission=Admission(allowlist, config.max_calls, config.invites_per_second),
             digest=DigestGuard(config.inbound_auth.realm, config.inbound_auth.users),
         )
-        self.endpoint.on_call = self.run
+        self.endpoint.on_call = self._answered
         self._outbound: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -54,14 +55,20 @@ class SipCalls:
             task.cancel()
         await asyncio.gather(*self._outbound, return_exceptions=True)
 
+    async def _answered(self, call: SipCall) -> None:
+        await self.run(call)
+
     @staticmethod
     def record_id(call: SipCall) -> str:
         """The call record's id: derived from the dialog (Call-ID and our tag), so whoever
         placed or answered the call can find its record."""
         return uuid.uuid5(uuid.NAMESPACE_URL, f"sip:{call.id};{call.dialog.local_tag}").hex
 
-    async def run(self, call: SipCall) -> None:
-        """Run one answered call (either direction) until either side hangs up."""
+    async def run(
+        self, call: SipCall, flow: str | None = None, data: dict[str, Any] | None = None
+    ) -> CallRecord:
+        """Run one answered call (either direction) until either side hangs up; `flow` and
+        `data` start it in a given flow (a campaign's survey). Returns its record."""
         record = CallRecord(
             id=self.record_id(call),
             channel="sip",
@@ -71,7 +78,9 @@ class SipCalls:
             started_at=time.time(),
         )
         rate = self._services.phone_input_rate
-        await self._services.run_call(SipCallTransport(call, sip_params(rate)), record, rate)
+        transport = SipCallTransport(call, sip_params(rate))
+        await self._services.run_call(transport, record, rate, flow=flow, data=data)
+        return record
 
     async def call(self, number: str, trunk: str | None = None) -> DialResult:
         """Call `number` and, once answered, talk with the callee like with any caller."""
@@ -81,6 +90,15 @@ class SipCalls:
             self._outbound.add(task)
             task.add_done_callback(self._outbound.discard)
         return result
+
+    async def converse(
+        self, call: SipCall, flow: str | None, data: dict[str, Any] | None
+    ) -> CallRecord:
+        """Talk with an answered outbound callee in `flow`, then hang up; returns the record."""
+        try:
+            return await self.run(call, flow, data)
+        finally:
+            await self.endpoint.release(call)
 
     async def dial(self, number: str, trunk: str | None = None) -> DialResult:
         """Call `number` (digits or a SIP URI) through a configured trunk."""

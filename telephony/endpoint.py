@@ -213,8 +213,12 @@ class SipEndpoint:
             logger.exception("call %s failed", call.id)
         finally:
             if call.bridge is None:  # a bridged call ends with its bridge
-                await call.hangup()
-                self.calls.pop(call.id, None)
+                await self.release(call)
+
+    async def release(self, call: SipCall) -> None:
+        """Hang up (after the queued audio) and forget a call."""
+        await call.hangup()
+        self.calls.pop(call.id, None)
 
     def _cancel(self, request: SipRequest, _addr: tuple[str, int]) -> None:
         task = self._answering.pop(request.call_id or "", None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +12,9 @@ from fastapi import FastAPI
 from pipecat.transports.smallwebrtc.connection import IceServer
 from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
 
-from bot.api import calls, phone, tickets
+from bot.api import calls, campaigns, phone, tickets
+from bot.campaigns.dialer import CampaignDialer
+from bot.campaigns.store import CampaignStore
 from bot.config import Settings
 from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
@@ -35,12 +39,29 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
         )
         app.state.calls = set()
         app.state.sip = None
+        app.state.campaigns = CampaignStore.from_url(settings.redis.url, settings.redis.key_prefix)
+        dialer: asyncio.Task[None] | None = None
         if settings.sip.enabled:
             app.state.sip = SipCalls(settings.sip, app.state.services)
             await app.state.sip.start()
+            if settings.campaigns.dialer:
+                dialer = asyncio.create_task(
+                    CampaignDialer(
+                        app.state.campaigns,
+                        app.state.sip,
+                        app.state.services.dialogue.tickets,
+                        consumer=f"{socket.gethostname()}-{os.getpid()}",
+                        tick_s=settings.campaigns.tick_s,
+                        lease_s=settings.campaigns.lease_s,
+                    ).run()
+                )
         yield
+        if dialer is not None:
+            dialer.cancel()
+            await asyncio.gather(dialer, return_exceptions=True)
         if app.state.sip is not None:
             await app.state.sip.stop()
+        await app.state.campaigns.close()
         for task in list(app.state.calls):
             task.cancel()
         await asyncio.gather(*app.state.calls, return_exceptions=True)
@@ -56,6 +77,7 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     app.include_router(phone.router)
     app.include_router(calls.router)
     app.include_router(tickets.router)
+    app.include_router(campaigns.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:

@@ -39,4 +39,14 @@ class DialogueSession(Protocol):
 
 
 class DialogueEngine(Protocol):
-    def new_session(self, call_id: str, caller: str | None) -> DialogueSession: ...
+    def new_session(
+        self,
+        call_id: str,
+        caller: str | None,
+        *,
+        flow: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> DialogueSession:
+        """A conversation; `flow` starts somewhere else than the main menu (an outbound
+        survey), `data` fills its templates (contact name, ticket number …)."""
+        ...

@@ -446,7 +446,7 @@ class FlowSession:
                     self._transfer(step.transfer)
                 case HangupStep():
                     self._say(render(step.hangup, values))
-                    self._hangup()
+                    self._hangup(step.id)
             resumed = False if not isinstance(step, GotoStep) else resumed
         raise RuntimeError(f"flow {self.flow} runs in circles without asking the caller")
 
@@ -505,8 +505,9 @@ class FlowSession:
         self.ended = True
         self._waiting = None
 
-    def _hangup(self) -> None:
-        self.events.append({"type": "hangup"})
+    def _hangup(self, step: str | None = None) -> None:
+        """`step`: the flow step that ended the call, if one did (campaigns read it)."""
+        self.events.append({"type": "hangup", "step": step})
         self.ended = True
         self._waiting = None
 

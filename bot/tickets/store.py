@@ -36,6 +36,8 @@ class TicketStore:
         if ticket is None:
             return None
         ticket.surveys.append(result)
+        if result.resolved is False or result.satisfaction == "dissatisfied":
+            ticket.follow_up = True
         ticket.updated_at = time.time()
         await self.save(ticket)
         return ticket

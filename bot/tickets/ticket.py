@@ -33,3 +33,6 @@ class Ticket(BaseModel):
     created_at: float
     updated_at: float
     surveys: list[SurveyResult] = Field(default_factory=list)
+    follow_up: bool = Field(
+        default=False, description="A callback found it unresolved or the citizen dissatisfied"
+    )

@@ -1,0 +1,102 @@
+"""Callback campaigns: create, read, pause/resume/cancel, export (/api/campaigns)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import Field
+
+from bot.campaigns.contacts import read_contacts
+from bot.campaigns.model import Campaign, CampaignSettings
+from bot.campaigns.report import export_csv, summary
+from bot.campaigns.store import CampaignStore
+from bot.redis_guard import StoreUnavailable
+
+router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
+
+
+class NewCampaign(CampaignSettings):
+    contacts_csv: str = Field(
+        description="CSV text with a header: phone, ticket_id, name (the last two optional)",
+        examples=["phone,ticket_id,name\n13800138000,202611240001,王先生\n"],
+    )
+    do_not_call: list[str] = Field(
+        default_factory=list, description="Numbers to add to the centre's do-not-call list"
+    )
+
+
+def _store(request: Request) -> CampaignStore:
+    return request.app.state.campaigns
+
+
+async def _campaign(store: CampaignStore, campaign_id: str) -> Campaign:
+    campaign = await store.get(campaign_id)
+    if campaign is None:
+        raise HTTPException(404, detail=f"No campaign with id '{campaign_id}'.")
+    return campaign
+
+
+async def _summary(store: CampaignStore, campaign: Campaign) -> dict[str, Any]:
+    contacts = await store.contacts(campaign.id)
+    return summary(campaign, contacts, await store.in_flight(campaign.id), time.time())
+
+
+@router.post("", status_code=201)
+async def create_campaign(request: Request, body: NewCampaign) -> dict[str, Any]:
+    """Import the contacts (bad rows reported and skipped, duplicates merged, do-not-call
+    numbers skipped) and start dialling within the calling windows."""
+    flows = request.app.state.services.dialogue.flows.current()
+    if body.flow not in flows.flows:
+        raise HTTPException(400, detail=f"No flow named '{body.flow}' (see `hotline flows lint`).")
+    store = _store(request)
+    try:
+        await store.add_do_not_call(body.do_not_call)
+        imported = read_contacts(body.contacts_csv, await store.do_not_call())
+        if not imported.contacts:
+            problems = "; ".join(f"row {p.row}: {p.reason}" for p in imported.problems[:5])
+            raise HTTPException(400, detail=f"No contact to call. {problems}".strip())
+        settings = CampaignSettings(**body.model_dump(exclude={"contacts_csv", "do_not_call"}))
+        campaign = await store.create(settings, imported)
+        return await _summary(store, campaign)
+    except StoreUnavailable as exc:
+        raise HTTPException(503, detail=f"Campaigns are unavailable: {exc}") from exc
+
+
+@router.get("/{campaign_id}")
+async def get_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
+    """Status, counts per outcome, progress and ETA."""
+    store = _store(request)
+    try:
+        return await _summary(store, await _campaign(store, campaign_id))
+    except StoreUnavailable as exc:
+        raise HTTPException(503, detail=f"Campaigns are unavailable: {exc}") from exc
+
+
+@router.post("/{campaign_id}/{action}")
+async def control_campaign(
+    request: Request, campaign_id: str, action: Literal["pause", "resume", "cancel"]
+) -> dict[str, Any]:
+    """Pause (calls in progress finish, no new ones), resume, or cancel for good."""
+    store = _store(request)
+    campaign = await _campaign(store, campaign_id)
+    if campaign.status in ("cancelled", "finished"):
+        raise HTTPException(409, detail=f"Campaign {campaign_id} is {campaign.status}.")
+    campaign.status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]  # type: ignore[assignment]
+    await store.save(campaign)
+    return await _summary(store, campaign)
+
+
+@router.get("/{campaign_id}/export", response_class=PlainTextResponse)
+async def export_campaign(
+    request: Request,
+    campaign_id: str,
+    format: Annotated[Literal["csv"], Query(description="Only csv")] = "csv",
+) -> PlainTextResponse:
+    """One CSV row per contact: outcome, attempts, answers."""
+    store = _store(request)
+    campaign = await _campaign(store, campaign_id)
+    body = export_csv(await store.contacts(campaign.id))
+    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Outbound satisfaction-callback campaigns (回访): contacts, calling windows, the dialer."""

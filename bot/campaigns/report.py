@@ -1,0 +1,84 @@
+"""What supervisors read about a campaign: counts, progress, ETA, and the per-contact export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from typing import Any
+
+from bot.campaigns.model import Campaign, Contact, Outcome
+
+
+def summary(
+    campaign: Campaign, contacts: list[Contact], in_flight: int, now: float
+) -> dict[str, Any]:
+    """Counts per final outcome, progress, and an ETA from the pace so far."""
+    done = [contact for contact in contacts if contact.done]
+    attempts = [a for contact in contacts for a in contact.attempts if a.ended_at]
+    finals = Counter(contact.outcome.value for contact in done if contact.outcome)
+    last_tries = Counter(
+        contact.outcome.value for contact in contacts if not contact.done and contact.outcome
+    )
+    eta_s = None
+    if attempts and len(done) < len(contacts):
+        mean_s = sum(a.ended_at - a.started_at for a in attempts if a.ended_at) / len(attempts)
+        remaining = len(contacts) - len(done)
+        eta_s = round(mean_s * remaining / campaign.max_concurrent, 1)
+    return {
+        "id": campaign.id,
+        "status": campaign.status,
+        "flow": campaign.flow,
+        "contacts": len(contacts),
+        "finished": len(done),
+        "in_flight": in_flight,
+        "progress": round(len(done) / len(contacts), 3) if contacts else 1.0,
+        "outcomes": {outcome.value: finals.get(outcome.value, 0) for outcome in Outcome},
+        "to_retry": dict(last_tries),
+        "attempts": len(attempts),
+        "eta_s": eta_s,
+        "rejected_rows": [problem.model_dump() for problem in campaign.rejected_rows],
+        "duplicates_merged": campaign.duplicates_merged,
+        "do_not_call_skipped": campaign.do_not_call_skipped,
+        "as_of": now,
+    }
+
+
+EXPORT_COLUMNS = [
+    "phone",
+    "ticket_id",
+    "name",
+    "outcome",
+    "finished",
+    "attempts",
+    "resolved",
+    "satisfaction",
+    "comment",
+    "callback_time",
+    "last_attempt_at",
+]
+
+
+def export_csv(contacts: list[Contact]) -> str:
+    """One row per contact: outcome, attempts and the answers given."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    for contact in sorted(contacts, key=lambda c: c.phone):
+        answers = contact.answers or {}
+        writer.writerow(
+            {
+                "phone": contact.phone,
+                "ticket_id": contact.ticket_id or "",
+                "name": contact.name or "",
+                "outcome": contact.outcome.value if contact.outcome else "pending",
+                "finished": "yes" if contact.done else "no",
+                "attempts": len(contact.attempts),
+                "resolved": {True: "yes", False: "no"}.get(answers.get("resolved"), ""),  # type: ignore[arg-type]
+                "satisfaction": answers.get("satisfaction") or "",
+                "comment": answers.get("comment") or "",
+                "callback_time": answers.get("callback_time") or "",
+                "last_attempt_at": contact.attempts[-1].started_at if contact.attempts else "",
+            }
+        )
+    return out.getvalue()

@@ -1,0 +1,164 @@
+"""Campaigns in Redis, and the dialer queue that several workers share.
+
+Due contacts wait in a sorted set (score: when they may be called). A Lua script moves as many
+as the campaign's free call slots allow into a stream read by the consumer group `dialers`, in
+one atomic step, so two workers never take the same contact and the in-flight count never
+exceeds `max_concurrent`. A worker acknowledges an entry only in the same transaction that
+stores its outcome; an entry left pending by a worker that died is claimed by another one after
+its lease, and a contact already finished by that entry is not called again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as redis
+
+from bot.campaigns.contacts import ContactImport
+from bot.campaigns.model import Campaign, CampaignSettings, Contact
+from bot.redis_guard import guarded
+
+GROUP = "dialers"
+
+_SCHEDULE = """
+local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
+local free = tonumber(ARGV[2]) - inflight
+if free <= 0 then return 0 end
+local phones = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, free)
+for _, phone in ipairs(phones) do
+  redis.call('ZREM', KEYS[1], phone)
+  redis.call('XADD', KEYS[2], '*', 'phone', phone)
+  redis.call('INCR', KEYS[3])
+end
+return #phones
+"""
+
+
+class CampaignStore:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._schedule = client.register_script(_SCHEDULE)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str) -> CampaignStore:
+        return cls(redis.Redis.from_url(url, decode_responses=True), prefix)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    def _key(self, campaign_id: str, part: str = "") -> str:
+        return f"{self._prefix}:campaign:{campaign_id}" + (f":{part}" if part else "")
+
+    # --- campaigns -----------------------------------------------------------------
+
+    async def do_not_call(self) -> set[str]:
+        members: Any = await guarded(self._redis.smembers(f"{self._prefix}:do-not-call"))
+        return set(members)
+
+    async def add_do_not_call(self, phones: list[str]) -> None:
+        if phones:
+            await guarded(self._redis.sadd(f"{self._prefix}:do-not-call", *phones))
+
+    async def create(self, settings: CampaignSettings, imported: ContactImport) -> Campaign:
+        now = time.time()
+        campaign = Campaign(
+            **settings.model_dump(),
+            id=uuid.uuid4().hex[:12],
+            created_at=now,
+            contacts=len(imported.contacts),
+            duplicates_merged=imported.duplicates_merged,
+            do_not_call_skipped=imported.do_not_call_skipped,
+            rejected_rows=imported.problems,
+        )
+        start = settings.start_at or now
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.set(self._key(campaign.id), campaign.model_dump_json())
+            for contact in imported.contacts:
+                tx.hset(
+                    self._key(campaign.id, "contacts"), contact.phone, contact.model_dump_json()
+                )
+                tx.zadd(self._key(campaign.id, "due"), {contact.phone: start})
+            tx.xgroup_create(self._key(campaign.id, "calls"), GROUP, id="0", mkstream=True)
+            tx.zadd(f"{self._prefix}:campaigns", {campaign.id: now})
+            await guarded(tx.execute())
+        return campaign
+
+    async def get(self, campaign_id: str) -> Campaign | None:
+        raw = await guarded(self._redis.get(self._key(campaign_id)))
+        return Campaign.model_validate_json(raw) if raw else None
+
+    async def save(self, campaign: Campaign) -> None:
+        await guarded(self._redis.set(self._key(campaign.id), campaign.model_dump_json()))
+
+    async def active(self) -> AsyncIterator[Campaign]:
+        ids: Any = await guarded(self._redis.zrange(f"{self._prefix}:campaigns", 0, -1))
+        for campaign_id in ids:
+            campaign = await self.get(campaign_id)
+            if campaign is not None and campaign.status == "active":
+                yield campaign
+
+    async def contacts(self, campaign_id: str) -> list[Contact]:
+        raw = await guarded(self._redis.hgetall(self._key(campaign_id, "contacts")))
+        return [Contact.model_validate_json(value) for value in raw.values()]
+
+    async def contact(self, campaign_id: str, phone: str) -> Contact | None:
+        raw = await guarded(self._redis.hget(self._key(campaign_id, "contacts"), phone))
+        return Contact.model_validate_json(raw) if raw else None
+
+    async def waiting(self, campaign_id: str) -> tuple[int, float | None]:
+        """Contacts due now or later, and when the next one is due."""
+        due = self._key(campaign_id, "due")
+        count = await guarded(self._redis.zcard(due))
+        first: Any = await guarded(self._redis.zrange(due, 0, 0, withscores=True))
+        return count, (float(first[0][1]) if first else None)
+
+    async def in_flight(self, campaign_id: str) -> int:
+        return int(await guarded(self._redis.get(self._key(campaign_id, "inflight"))) or 0)
+
+    # --- the dialer queue ------------------------------------------------------------
+
+    async def schedule(self, campaign: Campaign, now: float) -> int:
+        """Move due contacts into the call queue, up to the free call slots."""
+        keys = [self._key(campaign.id, part) for part in ("due", "calls", "inflight")]
+        return int(await guarded(self._schedule(keys=keys, args=[now, campaign.max_concurrent])))
+
+    async def take(self, campaign_id: str, consumer: str, lease_s: float) -> list[tuple[str, str]]:
+        """Entries for this worker: new ones, and ones whose worker let the lease run out."""
+        stream = self._key(campaign_id, "calls")
+        reclaimed: Any = await guarded(
+            self._redis.xautoclaim(stream, GROUP, consumer, int(lease_s * 1000), "0", count=10)
+        )
+        claimed: list[Any] = reclaimed[1]
+        fresh: Any = await guarded(self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=10))
+        entries = claimed + [entry for _, batch in fresh for entry in batch]
+        return [(entry_id, fields["phone"]) for entry_id, fields in entries if fields]
+
+    async def renew(self, campaign_id: str, consumer: str, entry: str) -> None:
+        """Keep the lease of an entry whose call is still going on."""
+        await guarded(
+            self._redis.xclaim(self._key(campaign_id, "calls"), GROUP, consumer, 0, [entry])
+        )
+
+    async def finish(
+        self, campaign_id: str, entry: str, contact: Contact, again_at: float | None
+    ) -> None:
+        """Store the contact, queue its next attempt if any, and acknowledge the entry —
+        all in one transaction."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hset(self._key(campaign_id, "contacts"), contact.phone, contact.model_dump_json())
+            if again_at is not None:
+                tx.zadd(self._key(campaign_id, "due"), {contact.phone: again_at})
+            tx.xack(self._key(campaign_id, "calls"), GROUP, entry)
+            tx.decr(self._key(campaign_id, "inflight"))
+            await guarded(tx.execute())
+
+    async def release(self, campaign_id: str, entry: str) -> None:
+        """Drop an entry that needs no call (its contact is already finished)."""
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.xack(self._key(campaign_id, "calls"), GROUP, entry)
+            tx.decr(self._key(campaign_id, "inflight"))
+            await guarded(tx.execute())
