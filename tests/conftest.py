@@ -48,7 +48,7 @@ class BotServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.sip_port = free_udp_port()
-        self.prefix = f"hotline-test-{uuid.uuid4().hex[:8]}"
+        self.prefix = env.get("HOTLINE_REDIS__KEY_PREFIX", f"hotline-test-{uuid.uuid4().hex[:8]}")
         self.log_path = workdir / "serve.log"
         self.env = {
             **os.environ,

@@ -1,0 +1,273 @@
+"""Callback campaigns against real SIP callees (sipp) on loopback, dialled by `hotline serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import redis.asyncio as redis
+
+from bot.tickets.store import TicketStore
+from bot.tickets.ticket import Ticket
+from tests.conftest import BotServer, free_udp_port
+from tests.support.sip_peers import SippResult, run_sipp, scenario, write_ulaw
+from tests.support.speech import speak, write_wav
+
+ANSWER_GAP_S = 5.5  # each answer follows the bot's next question, cutting it short
+FIRST_ANSWER_S = 2.0
+
+Contacts = dict[str, dict[str, Any]]
+# Whole answers, as citizens give them (whisper-base mishears a bare "满意" in the demo voice).
+HAPPY = ["我是王先生", "方便，你说吧", "已经解决了", "我觉得很满意", "没有别的意见"]
+UNHAPPY = ["我是李女士", "方便，你说吧", "还没有解决", "我不满意", "没有别的意见"]
+
+
+def answers_file(words: list[str], path: Path) -> Path:
+    """The callee's side of the survey: each answer at its moment, silence in between."""
+    rate = 8000
+    track = np.zeros(int(rate * (FIRST_ANSWER_S + ANSWER_GAP_S * len(words) + 1)), np.int16)
+    for n, word in enumerate(words):
+        start = int(rate * (FIRST_ANSWER_S + ANSWER_GAP_S * n))
+        audio = speak(word, rate)
+        track[start : start + len(audio)] = audio
+    return write_ulaw(write_wav(path.with_suffix(".wav"), track, rate), path)
+
+
+class Callee:
+    """A sipp UAS for `calls` calls in the background."""
+
+    def __init__(self, name: str, workdir: Path, calls: int, **values: object) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_udp_port()
+        self.uri = f"sip:1390000{self.port}@127.0.0.1:{self.port}"
+        xml = scenario(name, workdir, **values)
+        self.task: asyncio.Task[SippResult] = asyncio.create_task(
+            run_sipp(
+                xml,
+                "-m",
+                str(calls),
+                "-p",
+                str(self.port),
+                "-mp",
+                str(free_udp_port()),
+                timeout_s=120,
+                workdir=workdir,
+            )
+        )
+
+    def stop(self) -> None:
+        self.task.cancel()
+
+
+@pytest.fixture
+def campaign_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    server = BotServer(
+        tmp_path_factory.mktemp("campaign-worker"),
+        HOTLINE_SIP__RING_TIMEOUT_S="3",
+        HOTLINE_CAMPAIGNS__LEASE_S="3",
+    )
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+async def create(worker: BotServer, csv: str, **settings: object) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=worker.url, timeout=10) as client:
+        response = await client.post("/api/campaigns", json={"contacts_csv": csv, **settings})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+async def wait_finished(worker: BotServer, campaign_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    status: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=worker.url, timeout=10) as client:
+        while time.monotonic() < deadline:
+            status = (await client.get(f"/api/campaigns/{campaign_id}")).json()
+            if status["status"] == "finished":
+                return status
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"campaign not finished: {status}")
+
+
+async def contacts_of(worker: BotServer, campaign_id: str) -> Contacts:
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    try:
+        raw = await client.hgetall(f"{worker.prefix}:campaign:{campaign_id}:contacts")
+    finally:
+        await client.aclose()
+    return {phone: json.loads(value) for phone, value in raw.items()}
+
+
+async def redis_value(key: str) -> str | None:
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    try:
+        return await client.get(key)
+    finally:
+        await client.aclose()
+
+
+def most_at_once(contacts: Contacts) -> int:
+    edges = sorted(
+        (moment, step)
+        for contact in contacts.values()
+        for attempt in contact["attempts"]
+        for moment, step in ((attempt["started_at"], 1), (attempt["ended_at"], -1))
+    )
+    level = peak = 0
+    for _, step in edges:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+async def test_campaign_outcomes_answers_retries_and_concurrency(
+    campaign_worker: BotServer, tmp_path: Path
+) -> None:
+    tickets = TicketStore(
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True),
+        campaign_worker.prefix,
+    )
+    for number, name in (("202611240101", "王先生"), ("202611240102", "李女士")):
+        now = time.time()
+        await tickets.save(
+            Ticket(
+                number=number,
+                category="噪音扰民",
+                department="市生态环境局",
+                contact_name=name,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    happy = Callee(
+        "callee_speaks",
+        tmp_path / "happy",
+        1,
+        answers=answers_file(HAPPY, tmp_path / "a.ul"),
+    )
+    unhappy = Callee(
+        "callee_speaks",
+        tmp_path / "unhappy",
+        1,
+        answers=answers_file(UNHAPPY, tmp_path / "b.ul"),
+    )
+    stranger = Callee(
+        "callee_speaks",
+        tmp_path / "stranger",
+        1,
+        answers=answers_file(["不是，你打错了"], tmp_path / "c.ul"),
+    )
+    busy = Callee("callee_busy", tmp_path / "busy", 2)
+    silent = Callee("callee_no_answer", tmp_path / "silent", 2)
+    csv = (
+        "phone,ticket_id,name\n"
+        f"{happy.uri},202611240101,王先生\n{unhappy.uri},202611240102,李女士\n"
+        f"{stranger.uri},,张先生\n{busy.uri},,赵女士\n{silent.uri},,钱先生\n"
+        "12345,,bad row\n"
+    )
+    try:
+        created = await create(
+            campaign_worker,
+            csv,
+            windows="00:00-23:59",
+            max_concurrent=2,
+            attempts=2,
+            retry_delay_s=1,
+        )
+        assert created["contacts"] == 5
+        assert created["rejected_rows"] == [{"row": 7, "reason": "'12345' is not a phone number"}]
+        status = await wait_finished(campaign_worker, created["id"], timeout=240)
+        contacts = await contacts_of(campaign_worker, created["id"])
+        outcome = {phone: (c["outcome"], len(c["attempts"])) for phone, c in contacts.items()}
+        assert outcome == {
+            happy.uri: ("completed", 1),
+            unhappy.uri: ("completed", 1),
+            stranger.uri: ("wrong_number", 1),
+            busy.uri: ("busy", 2),
+            silent.uri: ("no_answer", 2),
+        }, contacts
+        assert status["outcomes"]["completed"] == 2 and status["progress"] == 1.0
+        happy_answers = contacts[happy.uri]["answers"]
+        assert (happy_answers["resolved"], happy_answers["satisfaction"]) == (True, "satisfied")
+        assert "意见" in happy_answers["comment"]
+        assert contacts[unhappy.uri]["answers"]["resolved"] is False
+        assert contacts[unhappy.uri]["answers"]["satisfaction"] == "dissatisfied"
+        assert most_at_once(contacts) <= 2
+        # The answers are on the tickets, and the unhappy one is flagged for follow-up.
+        good, bad = await tickets.get("202611240101"), await tickets.get("202611240102")
+        assert good is not None and bad is not None
+        assert good.surveys[-1].satisfaction == "satisfied" and not good.follow_up
+        assert bad.follow_up
+        async with httpx.AsyncClient(base_url=campaign_worker.url) as client:
+            export = (await client.get(f"/api/campaigns/{created['id']}/export")).text
+        assert f"{busy.uri},,赵女士,busy,yes,2," in export
+    finally:
+        for callee in (happy, unhappy, stranger, busy, silent):
+            callee.stop()
+
+
+async def test_no_call_outside_the_calling_window(
+    campaign_worker: BotServer, tmp_path: Path
+) -> None:
+    callee = Callee("callee_busy", tmp_path / "callee", 1)
+    # A one-minute window twelve hours from now, in the centre's time zone.
+    hour = (time.gmtime().tm_hour + 8 + 12) % 24
+    try:
+        created = await create(
+            campaign_worker, f"phone\n{callee.uri}\n", windows=f"{hour:02d}:00-{hour:02d}:01"
+        )
+        await asyncio.sleep(5)  # five dialer ticks
+        contacts = await contacts_of(campaign_worker, created["id"])
+        assert [c["attempts"] for c in contacts.values()] == [[]]
+        assert not callee.task.done()  # sipp is still waiting for an INVITE
+    finally:
+        callee.stop()
+
+
+async def test_a_killed_dialer_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    prefix = f"hotline-test-{uuid.uuid4().hex[:8]}"
+    env = {"HOTLINE_REDIS__KEY_PREFIX": prefix, "HOTLINE_CAMPAIGNS__LEASE_S": "3"}
+    (tmp_path / "w1").mkdir()
+    first = BotServer(tmp_path / "w1", **env)
+    second: BotServer | None = None
+    callee = Callee("callee_listens", tmp_path / "callee", 8, listen_ms=3000)
+    try:
+        first.wait_ready()
+        csv = "phone\n" + "".join(f"sip:1380000000{n}@127.0.0.1:{callee.port}\n" for n in range(6))
+        created = await create(first, csv, windows="00:00-23:59", max_concurrent=2)
+        # Kill the worker while calls are in progress, after some have been completed.
+        inflight_key = f"{prefix}:campaign:{created['id']}:inflight"
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            contacts = await contacts_of(first, created["id"])
+            done = sum(len(c["attempts"]) for c in contacts.values())
+            if done >= 2 and int(await redis_value(inflight_key) or 0) >= 1:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise TimeoutError("the first worker never had calls both done and under way")
+        first.process.kill()
+        first.process.wait()
+        (tmp_path / "w2").mkdir()
+        second = BotServer(tmp_path / "w2", **env)
+        second.wait_ready()
+        await wait_finished(second, created["id"], timeout=120)
+        contacts = await contacts_of(second, created["id"])
+        assert len(contacts) == 6 and all(c["done"] for c in contacts.values())
+        assert [len(c["attempts"]) for c in contacts.values()] == [1] * 6  # none repeated
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+        callee.stop()
