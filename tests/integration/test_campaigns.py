@@ -271,3 +271,24 @@ async def test_a_killed_dialer_loses_and_repeats_nothing(tmp_path: Path) -> None
         if second is not None:
             second.stop()
         callee.stop()
+
+
+async def test_campaign_api_controls_and_errors(bot_server: BotServer) -> None:
+    async with httpx.AsyncClient(base_url=bot_server.url, timeout=10) as client:
+        closed = {"windows": "00:00-00:01", "timezone": "Pacific/Kiritimati"}
+        body = {"contacts_csv": "phone\n13800138000\n", **closed}
+        created = (await client.post("/api/campaigns", json=body)).json()
+        url = f"/api/campaigns/{created['id']}"
+        assert (await client.post(f"{url}/pause")).json()["status"] == "paused"
+        assert (await client.post(f"{url}/resume")).json()["status"] == "active"
+        assert (await client.post(f"{url}/cancel")).json()["status"] == "cancelled"
+        again = await client.post(f"{url}/resume")
+        assert again.status_code == 409 and "is cancelled" in again.json()["detail"]
+        assert (await client.get("/api/campaigns/nope")).status_code == 404
+        empty = await client.post("/api/campaigns", json={"contacts_csv": "phone\nabc\n"})
+        assert empty.status_code == 400
+        assert "row 2: 'abc' is not a phone number" in empty.json()["detail"]
+        flow = await client.post("/api/campaigns", json={**body, "flow": "nope"})
+        assert flow.status_code == 400 and "No flow named 'nope'" in flow.json()["detail"]
+        zone = await client.post("/api/campaigns", json={**body, "timezone": "Mars/Base"})
+        assert zone.status_code == 422

@@ -86,3 +86,49 @@ def test_transcribe_reports_unreadable_files(tmp_path: Path) -> None:
     result = hotline("transcribe", str(junk))
     assert result.returncode == 1
     assert f"{junk}: cannot read audio" in result.stdout
+
+
+def test_campaign_commands(tmp_path: Path) -> None:
+    env = {"HOTLINE_REDIS__KEY_PREFIX": f"hotline-test-cli-{os.getpid()}"}
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("phone,ticket_id,name\n13800138000,202611240001,王先生\nabc,,\n")
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("13900139000\n")
+    created = hotline(
+        "campaign",
+        "create",
+        "--contacts",
+        str(contacts),
+        "--windows",
+        "00:00-00:01",
+        "--do-not-call",
+        str(dnc),
+        **env,
+    )
+    assert created.returncode == 0, created.stderr
+    first_line = created.stdout.splitlines()[0]
+    assert first_line.startswith("campaign ") and first_line.endswith("(survey): active")
+    assert "row 3 skipped: 'abc' is not a phone number" in created.stdout
+    campaign_id = first_line.split()[1]
+
+    status = hotline("campaign", "status", campaign_id, "--json", **env)
+    assert '"contacts": 1' in status.stdout and '"progress": 0.0' in status.stdout
+    export = hotline("campaign", "export", campaign_id, "--format", "csv", **env)
+    assert export.stdout.splitlines()[1] == "13800138000,202611240001,王先生,pending,no,0,,,,,"
+    assert hotline("campaign", "cancel", campaign_id, **env).stdout.endswith("cancelled\n")
+    again = hotline("campaign", "resume", campaign_id, **env)
+    assert again.returncode == 2 and f"Campaign {campaign_id} is cancelled." in again.stderr
+
+
+def test_campaign_errors_are_one_sentence(tmp_path: Path) -> None:
+    missing = hotline("campaign", "create", "--contacts", str(tmp_path / "none.csv"))
+    assert missing.returncode == 2 and "Cannot read" in missing.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_text("name\nx\n")
+    nothing = hotline("campaign", "create", "--contacts", str(empty))
+    assert nothing.returncode == 2
+    assert "has no contact to call. row 1: the header has no 'phone' column" in nothing.stderr
+    flow = hotline("campaign", "create", "--contacts", str(empty), "--flow", "nope")
+    assert flow.returncode == 2 and "No flow named 'nope'" in flow.stderr
+    window = hotline("campaign", "create", "--contacts", str(empty), "--windows", "25")
+    assert window.returncode == 2 and "calling window '25' is not HH:MM-HH:MM" in window.stderr
