@@ -150,9 +150,11 @@ class CampaignDialer:
         contact.answers = answers if answers is not None else contact.answers
         again_at = None
         if outcome in RETRY and attempt.number < campaign.attempts:
-            again_at = campaign.calling_windows().next_open(
-                attempt.ended_at + campaign.retry_delay_s
+            windows = campaign.calling_windows()
+            asked = windows.next_local_time(
+                (answers or {}).get("callback_time") or "", attempt.ended_at
             )
+            again_at = windows.next_open(asked or attempt.ended_at + campaign.retry_delay_s)
         else:
             contact.done = True
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")

@@ -48,6 +48,17 @@ class CallingWindows:
         local = dt.datetime.fromtimestamp(at, self.zone).time()
         return any(start <= local < end for start, end in self.spans)
 
+    def next_local_time(self, clock: str, after: float) -> float | None:
+        """The next moment after `after` when the local clock shows `clock` ("15:00")."""
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", clock.strip())
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            return None
+        local = dt.datetime.fromtimestamp(after, self.zone)
+        moment = local.replace(hour=int(match[1]), minute=int(match[2]), second=0, microsecond=0)
+        if moment.timestamp() <= after:
+            moment += dt.timedelta(days=1)
+        return moment.timestamp()
+
     def next_open(self, at: float) -> float:
         """`at` if the window is open then, else the next opening (seconds since the epoch)."""
         if self.is_open(at):

@@ -116,3 +116,11 @@ def test_summary_and_export() -> None:
     assert rows[0].startswith("phone,ticket_id,name,outcome,finished,attempts,resolved")
     assert "13800138000,,王先生,completed,yes,1,yes,satisfied,好,,100.0" in rows
     assert "13700137000,,,pending,no,0,,,,," in rows
+
+
+def test_a_callback_time_is_the_next_time_the_clock_shows_it() -> None:
+    windows = CallingWindows("09:00-12:00,14:00-20:00", "Asia/Shanghai")
+    assert windows.next_local_time("15:00", at(10)) == at(15)
+    assert windows.next_local_time("9:30", at(10)) == at(9, 30, day=25)
+    assert windows.next_local_time("下午", at(10)) is None
+    assert windows.next_local_time("25:00", at(10)) is None
