@@ -19,6 +19,9 @@ from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
 from bot.tickets.store import TicketStore
 
+# How long a worker keeps an outcome that Redis cannot take yet (a restart, a failover).
+OUTCOME_PATIENCE_S = 600
+
 # SIP outcomes of calls that were not answered, as campaign outcomes.
 _UNANSWERED = {
     "busy": Outcome.BUSY,
@@ -126,23 +129,25 @@ class CampaignDialer:
     async def _attempt(self, campaign: Campaign, entry: str, phone: str) -> None:
         contact = await self._store.contact(campaign.id, phone)
         if contact is None or contact.done or any(a.entry == entry for a in contact.attempts):
-            await self._store.release(campaign.id, entry)  # already dealt with before a crash
+            await self._store.release(campaign.id, phone, entry)  # dealt with before a crash
             return
-        attempt = Attempt(number=len(contact.attempts) + 1, started_at=self._clock(), entry=entry)
         lease = asyncio.create_task(self._keep_lease(campaign.id, entry))
         try:
-            dialled = await self._sip.dial(phone, campaign.trunk)
-            attempt.sip_status = dialled.status
-            if dialled.call is None:
-                outcome, answers = _UNANSWERED[dialled.outcome.value], None
-            else:
-                attempt.call_id = SipCalls.record_id(dialled.call)
-                record = await self._sip.converse(
-                    dialled.call, campaign.flow, await self._call_data(contact)
-                )
-                outcome, answers = outcome_of_call(record)
+            await self._call(campaign, entry, contact)
         finally:
             lease.cancel()
+
+    async def _call(self, campaign: Campaign, entry: str, contact: Contact) -> None:
+        data = await self._call_data(contact)  # before dialling: nobody is kept waiting on Redis
+        attempt = Attempt(number=len(contact.attempts) + 1, started_at=self._clock(), entry=entry)
+        dialled = await self._sip.dial(contact.phone, campaign.trunk)
+        attempt.sip_status = dialled.status
+        if dialled.call is None:
+            outcome, answers = _UNANSWERED[dialled.outcome.value], None
+        else:
+            attempt.call_id = SipCalls.record_id(dialled.call)
+            record = await self._sip.converse(dialled.call, campaign.flow, data)
+            outcome, answers = outcome_of_call(record)
         attempt.ended_at = self._clock()
         attempt.outcome = outcome
         contact.attempts.append(attempt)
@@ -158,4 +163,20 @@ class CampaignDialer:
         else:
             contact.done = True
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")
-        await self._store.finish(campaign.id, entry, contact, again_at)
+        await self._store_outcome(campaign.id, entry, contact, again_at)
+
+    async def _store_outcome(
+        self, campaign_id: str, entry: str, contact: Contact, again_at: float | None
+    ) -> None:
+        """A call that took place is never forgotten: through a Redis outage the outcome is
+        kept here and stored as soon as Redis answers again."""
+        deadline = self._clock() + OUTCOME_PATIENCE_S
+        while True:
+            try:
+                await self._store.finish(campaign_id, entry, contact, again_at)
+                return
+            except StoreUnavailable as exc:
+                if self._clock() > deadline:
+                    raise
+                logger.warning(f"campaign {campaign_id}: outcome of {entry} waits: {exc}")
+                await asyncio.sleep(1)

@@ -36,12 +36,24 @@ end
 return #phones
 """
 
+# Acknowledge an entry and free its call slot, only once however often it is finished.
+_FINISH = """
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[1]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
+if redis.call('XACK', KEYS[3], ARGV[4], ARGV[5]) == 1 then
+  redis.call('DECR', KEYS[4])
+  return 1
+end
+return 0
+"""
+
 
 class CampaignStore:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
         self._prefix = prefix
         self._schedule = client.register_script(_SCHEDULE)
+        self._finish = client.register_script(_FINISH)
 
     @classmethod
     def from_url(cls, url: str, prefix: str) -> CampaignStore:
@@ -146,19 +158,28 @@ class CampaignStore:
     async def finish(
         self, campaign_id: str, entry: str, contact: Contact, again_at: float | None
     ) -> None:
-        """Store the contact, queue its next attempt if any, and acknowledge the entry —
-        all in one transaction."""
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(self._key(campaign_id, "contacts"), contact.phone, contact.model_dump_json())
-            if again_at is not None:
-                tx.zadd(self._key(campaign_id, "due"), {contact.phone: again_at})
-            tx.xack(self._key(campaign_id, "calls"), GROUP, entry)
-            tx.decr(self._key(campaign_id, "inflight"))
-            await guarded(tx.execute())
+        """Store the contact, queue its next attempt if any, and acknowledge the entry, in
+        one atomic step."""
+        await self._settle(campaign_id, entry, contact, again_at)
 
-    async def release(self, campaign_id: str, entry: str) -> None:
-        """Drop an entry that needs no call (its contact is already finished)."""
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.xack(self._key(campaign_id, "calls"), GROUP, entry)
-            tx.decr(self._key(campaign_id, "inflight"))
-            await guarded(tx.execute())
+    async def release(self, campaign_id: str, phone: str, entry: str) -> None:
+        """Drop an entry that needs no call (its contact was finished before a crash)."""
+        await self._settle(campaign_id, entry, None, None, phone)
+
+    async def _settle(
+        self,
+        campaign_id: str,
+        entry: str,
+        contact: Contact | None,
+        again_at: float | None,
+        phone: str = "",
+    ) -> None:
+        keys = [self._key(campaign_id, part) for part in ("contacts", "due", "calls", "inflight")]
+        args = [
+            contact.model_dump_json() if contact else "",
+            contact.phone if contact else phone,
+            "" if again_at is None else again_at,
+            GROUP,
+            entry,
+        ]
+        await guarded(self._finish(keys=keys, args=args))

@@ -18,6 +18,7 @@ import redis.asyncio as redis
 from bot.tickets.store import TicketStore
 from bot.tickets.ticket import Ticket
 from tests.conftest import BotServer, free_udp_port
+from tests.support.private_redis import PrivateRedis
 from tests.support.sip_peers import SippResult, run_sipp, scenario, write_ulaw
 from tests.support.speech import speak, write_wav
 
@@ -63,8 +64,9 @@ class Callee:
             )
         )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
 
 
 @pytest.fixture
@@ -214,7 +216,7 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
         assert f"{busy.uri},,赵女士,busy,yes,2," in export
     finally:
         for callee in (happy, unhappy, stranger, busy, silent):
-            callee.stop()
+            await callee.stop()
 
 
 async def test_no_call_outside_the_calling_window(
@@ -232,7 +234,7 @@ async def test_no_call_outside_the_calling_window(
         assert [c["attempts"] for c in contacts.values()] == [[]]
         assert not callee.task.done()  # sipp is still waiting for an INVITE
     finally:
-        callee.stop()
+        await callee.stop()
 
 
 async def test_a_killed_dialer_loses_and_repeats_nothing(tmp_path: Path) -> None:
@@ -270,7 +272,7 @@ async def test_a_killed_dialer_loses_and_repeats_nothing(tmp_path: Path) -> None
         first.stop()
         if second is not None:
             second.stop()
-        callee.stop()
+        await callee.stop()
 
 
 async def test_campaign_api_controls_and_errors(bot_server: BotServer) -> None:
@@ -292,3 +294,39 @@ async def test_campaign_api_controls_and_errors(bot_server: BotServer) -> None:
         assert flow.status_code == 400 and "No flow named 'nope'" in flow.json()["detail"]
         zone = await client.post("/api/campaigns", json={**body, "timezone": "Mars/Base"})
         assert zone.status_code == 422
+
+
+async def test_a_redis_restart_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    store = PrivateRedis(tmp_path, append_only=True)
+    store.start()
+    (tmp_path / "worker").mkdir()
+    worker = BotServer(
+        tmp_path / "worker", HOTLINE_REDIS__URL=store.url, HOTLINE_CAMPAIGNS__LEASE_S="3"
+    )
+    callee = Callee("callee_listens", tmp_path / "callee", 4, listen_ms=3000)
+    try:
+        worker.wait_ready()
+        csv = "phone\n" + "".join(f"sip:1380000100{n}@127.0.0.1:{callee.port}\n" for n in range(4))
+        created = await create(worker, csv, windows="00:00-23:59", max_concurrent=2)
+        client = redis.Redis.from_url(store.url, decode_responses=True)
+        inflight = f"{worker.prefix}:campaign:{created['id']}:inflight"
+        deadline = time.monotonic() + 30
+        while int(await client.get(inflight) or 0) < 1:  # calls under way
+            assert time.monotonic() < deadline, "no call started"
+            await asyncio.sleep(0.1)
+        await client.aclose()
+        store.stop()
+        await asyncio.sleep(4)  # the calls end while Redis is away
+        store.start()
+        await wait_finished(worker, created["id"], timeout=90)
+        client = redis.Redis.from_url(store.url, decode_responses=True)
+        raw = await client.hgetall(f"{worker.prefix}:campaign:{created['id']}:contacts")
+        await client.aclose()
+        contacts = [json.loads(value) for value in raw.values()]
+        assert len(contacts) == 4 and all(c["done"] for c in contacts)
+        assert [len(c["attempts"]) for c in contacts] == [1] * 4
+        assert (await callee.task).ok  # exactly four calls reached the callee
+    finally:
+        worker.stop()
+        await callee.stop()
+        store.stop()

@@ -101,6 +101,10 @@ async def run_sipp(
     except TimeoutError:
         process.kill()
         output, _ = await process.communicate()
+    except asyncio.CancelledError:  # the test is done with this peer: reap it
+        process.kill()
+        await process.wait()
+        raise
     errors = "".join(path.read_text() for path in workdir.glob("*_errors.log"))
     return SippResult(process.returncode or 0, output.decode(errors="replace")[-3000:] + errors)
 
