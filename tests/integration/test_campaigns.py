@@ -237,41 +237,49 @@ async def test_no_call_outside_the_calling_window(
         await callee.stop()
 
 
-async def test_a_killed_dialer_loses_and_repeats_nothing(tmp_path: Path) -> None:
+async def test_two_dialers_share_a_campaign_and_a_killed_one_loses_nothing(
+    tmp_path: Path,
+) -> None:
     prefix = f"hotline-test-{uuid.uuid4().hex[:8]}"
     env = {"HOTLINE_REDIS__KEY_PREFIX": prefix, "HOTLINE_CAMPAIGNS__LEASE_S": "3"}
-    (tmp_path / "w1").mkdir()
-    first = BotServer(tmp_path / "w1", **env)
-    second: BotServer | None = None
-    callee = Callee("callee_listens", tmp_path / "callee", 8, listen_ms=3000)
+    workers = []
+    for name in ("w1", "w2"):
+        (tmp_path / name).mkdir()
+        workers.append(BotServer(tmp_path / name, **env))
+    first, second = workers
+    contacts_total = 10
+    callee = Callee("callee_listens", tmp_path / "callee", contacts_total + 4, listen_ms=3000)
     try:
-        first.wait_ready()
-        csv = "phone\n" + "".join(f"sip:1380000000{n}@127.0.0.1:{callee.port}\n" for n in range(6))
-        created = await create(first, csv, windows="00:00-23:59", max_concurrent=2)
-        # Kill the worker while calls are in progress, after some have been completed.
+        for worker in workers:
+            worker.wait_ready()
+        csv = "phone\n" + "".join(
+            f"sip:138000000{n:02d}@127.0.0.1:{callee.port}\n" for n in range(contacts_total)
+        )
+        created = await create(first, csv, windows="00:00-23:59", max_concurrent=3)
+        # Kill one worker while calls are in progress, after some have been completed.
         inflight_key = f"{prefix}:campaign:{created['id']}:inflight"
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             contacts = await contacts_of(first, created["id"])
             done = sum(len(c["attempts"]) for c in contacts.values())
-            if done >= 2 and int(await redis_value(inflight_key) or 0) >= 1:
+            if done >= 3 and int(await redis_value(inflight_key) or 0) >= 1:
                 break
             await asyncio.sleep(0.1)
         else:
-            raise TimeoutError("the first worker never had calls both done and under way")
+            raise TimeoutError("no moment with calls both done and under way")
         first.process.kill()
         first.process.wait()
-        (tmp_path / "w2").mkdir()
-        second = BotServer(tmp_path / "w2", **env)
-        second.wait_ready()
         await wait_finished(second, created["id"], timeout=120)
         contacts = await contacts_of(second, created["id"])
-        assert len(contacts) == 6 and all(c["done"] for c in contacts.values())
-        assert [len(c["attempts"]) for c in contacts.values()] == [1] * 6  # none repeated
+        assert len(contacts) == contacts_total and all(c["done"] for c in contacts.values())
+        assert [len(c["attempts"]) for c in contacts.values()] == [1] * contacts_total
+        assert most_at_once(contacts) <= 3
+        # Both workers dialled for the campaign.
+        for worker in workers:
+            assert f"campaign {created['id']}: attempt" in worker.log_path.read_text()
     finally:
-        first.stop()
-        if second is not None:
-            second.stop()
+        for worker in workers:
+            worker.stop()
         await callee.stop()
 
 
