@@ -150,7 +150,9 @@ class CallServices:
         audio arrives at `audio_in_sample_rate` (8 kHz from a phone line). `flow` and `data`
         start the conversation in a given flow (outbound campaigns)."""
         recordings = self.settings.project_path(self.settings.calls.recordings_dir)
-        recorder = CallRecorder(recordings / f"{record.id}.wav")
+        # A call taken back after a failed transfer records its second part beside the first.
+        part = f"-{len(record.turns)}" if record.recording else ""
+        recorder = CallRecorder(recordings / f"{record.id}{part}.wav")
         record.recording = str(recorder.path)
         log = CallLog(record, self.store)
         log.start()

@@ -4,6 +4,7 @@ call run through the same call pipeline as WebRTC, and outbound calls through a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from typing import Any
@@ -14,10 +15,11 @@ from loguru import logger
 from bot.calls.record import CallRecord
 from bot.config import SipConfig
 from bot.pipeline import CallServices
+from bot.redis_guard import StoreUnavailable
 from telephony.admission import Admission
 from telephony.call import SipCall
 from telephony.digest import DigestGuard
-from telephony.endpoint import DialResult, SipEndpoint
+from telephony.endpoint import DialResult, SipEndpoint, TransferOutcome
 from telephony.rtp_stream import RtpPorts
 from telephony.sip_transport import SipCallTransport, sip_params
 
@@ -25,6 +27,11 @@ from telephony.sip_transport import SipCallTransport, sip_params
 def _host_port(address: str) -> tuple[str, int]:
     host, _, port = address.partition(":")
     return host, int(port or 5060)
+
+
+def _uri_host(uri: str) -> str:
+    """host[:port] of a SIP URI (sip:8001@10.0.0.5:5060;transport=udp → 10.0.0.5:5060)."""
+    return uri.split("@")[-1].split(";")[0].split(">")[0]
 
 
 class SipCalls:
@@ -56,7 +63,42 @@ class SipCalls:
         await asyncio.gather(*self._outbound, return_exceptions=True)
 
     async def _answered(self, call: SipCall) -> None:
-        await self.run(call)
+        record = await self.run(call)
+        reason = next(
+            (event["reason"] for event in reversed(record.events) if event["type"] == "transfer"),
+            None,
+        )
+        if reason is not None and not call.ended.is_set():
+            await self._hand_over(call, record, reason)
+
+    async def _hand_over(self, call: SipCall, record: CallRecord, reason: str) -> None:
+        """Put the caller through to the agent queue for `reason` (REFER, else a bridge); if
+        no agent answers, the bot takes the call back, offers a callback and opens a ticket."""
+        queues = self._config.agent_queues
+        target = queues.get(reason) or queues.get("default")
+        outcome = TransferOutcome.FAILED
+        if target:
+            outcome = await self.endpoint.transfer(
+                call,
+                target,
+                proxy=_host_port(_uri_host(target)),
+                ring_timeout_s=self._config.ring_timeout_s,
+            )
+        logger.info(f"call {record.id}: escalation ({reason}) to {target}: {outcome}")
+        record.events.append(
+            {
+                "type": "transferred",
+                "reason": reason,
+                "agent": target,
+                "outcome": outcome,
+                "at": time.time(),
+            }
+        )
+        with contextlib.suppress(StoreUnavailable):
+            await self._services.store.save(record)
+        if outcome is TransferOutcome.FAILED and not call.ended.is_set():
+            data = {"callback_reason": f"转人工未接通（{reason}），请回电"}
+            await self.run(call, "callback", data, record=record)
 
     @staticmethod
     def record_id(call: SipCall) -> str:
@@ -65,11 +107,16 @@ class SipCalls:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"sip:{call.id};{call.dialog.local_tag}").hex
 
     async def run(
-        self, call: SipCall, flow: str | None = None, data: dict[str, Any] | None = None
+        self,
+        call: SipCall,
+        flow: str | None = None,
+        data: dict[str, Any] | None = None,
+        record: CallRecord | None = None,
     ) -> CallRecord:
         """Run one answered call (either direction) until either side hangs up; `flow` and
-        `data` start it in a given flow (a campaign's survey). Returns its record."""
-        record = CallRecord(
+        `data` start it in a given flow (a campaign's survey); `record` continues a record
+        (the bot taking a call back after a failed transfer). Returns the record."""
+        record = record or CallRecord(
             id=self.record_id(call),
             channel="sip",
             direction=call.direction,
@@ -109,7 +156,7 @@ class SipCalls:
         host, port = _host_port(config.address)
         if number.startswith(("sip:", "sips:")):  # a URI names its own next hop
             target = number
-            host, port = _host_port(number.split("@")[-1].split(";")[0].split(">")[0])
+            host, port = _host_port(_uri_host(number))
         else:
             target = f"sip:{number}@{host}:{port}"
         credentials = SipDigestAuth(config.username, config.password) if config.username else None

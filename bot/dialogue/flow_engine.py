@@ -465,7 +465,13 @@ class FlowSession:
         actions = self._engine.actions
         try:
             if step.action == "create_ticket":
-                ticket = await actions.create_ticket(self.call_id, frame.slots)
+                # The caller's number stands in for a contact number not asked for, and the
+                # system may say why a ticket is opened (a callback after a failed transfer).
+                fields = dict(frame.slots)
+                fields["contact_phone"] = fields.get("contact_phone") or self.data.get("caller")
+                if self.data.get("callback_reason") and not fields.get("description"):
+                    fields["description"] = self.data["callback_reason"]
+                ticket = await actions.create_ticket(self.call_id, fields)
                 self.data["ticket"] = ticket.number
                 self.data["ticket_number"] = spell_digits(ticket.number)
                 self.events.append({"type": "ticket_created", "ticket": ticket.model_dump()})

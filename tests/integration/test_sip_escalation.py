@@ -1,0 +1,134 @@
+"""A caller asks for a person over SIP: the bot hands the call to the agent queue (bridging
+when the trunk refuses REFER), or, when no agent answers, opens a callback work order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from telephony.g711 import ulaw_decode
+from tests.conftest import BotServer, free_udp_port
+from tests.support.calls import wait_for_caller
+from tests.support.sip_peers import (
+    DTMF_PCAPS,
+    RtpCapture,
+    play_pcap,
+    run_sipp,
+    scenario,
+    stream_ulaw,
+    write_ulaw,
+)
+from tests.support.speech import speak, write_wav
+
+AGENT_PORT = free_udp_port()
+
+
+@pytest.fixture(scope="module")
+def escalating_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    server = BotServer(
+        tmp_path_factory.mktemp("escalation"),
+        HOTLINE_SIP__AGENT_QUEUES=f'{{"default": "sip:8001@127.0.0.1:{AGENT_PORT}"}}',
+        HOTLINE_SIP__RING_TIMEOUT_S="3",
+    )
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def words(text: str, path: Path) -> Path:
+    return write_ulaw(write_wav(path.with_suffix(".wav"), speak(text, 8000), 8000), path)
+
+
+async def escalate(
+    bot: BotServer, workdir: Path, caller: str, agent_scenario: str, **agent: object
+) -> tuple[dict[str, Any], RtpCapture]:
+    """The caller presses 0 for a person (RFC 4733), refuses REFER, talks on; the agent is
+    `agent_scenario`."""
+    workdir.mkdir()
+    talk = words("你好，我家楼下的工地晚上一直施工，很吵", workdir / "talk.ul")
+    caller_xml = scenario(
+        "caller_escalates",
+        workdir,
+        caller=caller,
+        agent="8001",
+        lead_ms=1500,
+        request=play_pcap(DTMF_PCAPS / "dtmf_2833_0.pcap"),
+        media=stream_ulaw(talk),
+    )
+    agent_media = free_udp_port()
+    agent_xml = scenario(agent_scenario, workdir, **agent)
+    with RtpCapture(workdir / "agent.pcap", agent_media) as capture:
+        agent_task = asyncio.create_task(
+            run_sipp(
+                agent_xml,
+                "-m",
+                "1",
+                "-p",
+                str(AGENT_PORT),
+                "-mp",
+                str(agent_media),
+                timeout_s=60,
+                workdir=workdir,
+            )
+        )
+        await asyncio.sleep(0.5)
+        caller_result = await run_sipp(
+            caller_xml,
+            "-m",
+            "1",
+            "-mp",
+            str(free_udp_port()),
+            f"127.0.0.1:{bot.sip_port}",
+            timeout_s=60,
+            workdir=workdir,
+        )
+        agent_result = await asyncio.wait_for(agent_task, 70)
+    assert caller_result.ok, caller_result.output
+    assert agent_result.ok, agent_result.output
+    call = await wait_for_caller(
+        bot.url, caller, lambda c: any(e["type"] == "transferred" for e in c["events"]), 20
+    )
+    return call, capture
+
+
+async def test_agent_gets_the_caller_when_refer_is_refused(
+    escalating_bot: BotServer, tmp_path: Path
+) -> None:
+    call, capture = await escalate(
+        escalating_bot, tmp_path / "bridge", "13900000031", "callee_listens", listen_ms=8000
+    )
+    transferred = next(e for e in call["events"] if e["type"] == "transferred")
+    assert transferred["reason"] == "caller_request"
+    assert transferred["outcome"] == "bridged"
+    assert transferred["agent"] == f"sip:8001@127.0.0.1:{AGENT_PORT}"
+    # The agent leg heard the caller (the agent answered PCMU).
+    heard = ulaw_decode(b"".join(p.payload for p in capture.packets())).astype(np.float64)
+    assert np.sqrt(np.mean(heard**2)) > 300
+
+
+async def test_no_agent_means_a_callback_ticket(escalating_bot: BotServer, tmp_path: Path) -> None:
+    call, _ = await escalate(escalating_bot, tmp_path / "nobody", "13900000032", "callee_no_answer")
+    transferred = next(e for e in call["events"] if e["type"] == "transferred")
+    assert transferred["outcome"] == "failed"
+    call = await wait_for_caller(
+        escalating_bot.url,
+        "13900000032",
+        lambda c: any(e["type"] == "ticket_created" for e in c["events"]),
+        30,
+    )
+    ticket = next(e for e in call["events"] if e["type"] == "ticket_created")["ticket"]
+    assert ticket["contact_phone"] == "13900000032"
+    assert "转人工未接通" in ticket["description"]
+    said = "".join(turn["bot_text"] or "" for turn in call["turns"])
+    assert "登记回电" in said and "工单号" in said
+    async with httpx.AsyncClient(base_url=escalating_bot.url) as client:
+        stored = (await client.get(f"/api/tickets/{ticket['number']}")).json()
+    assert stored["contact_phone"] == "13900000032"
