@@ -14,6 +14,7 @@ CommandKind = Literal[
     "set_slot",  # slot + value: information the caller gave
     "ask_knowledge",  # question: a policy question for the knowledge base
     "request_human",  # the caller wants a person
+    "escalate",  # value: why a person must take over (anger, human_only)
     "affirm",  # yes to the bot's question
     "deny",  # no to the bot's question
     "repeat",  # say that again

@@ -206,6 +206,11 @@ class FlowSession:
             return await self._switch(behaviour.emergency_flow, utterance)
         if "request_human" in kinds:
             return await self._switch(behaviour.human_flow, utterance)
+        escalation = next((c for c in commands if c.kind == "escalate"), None)
+        if escalation is not None:
+            self._say(behaviour.prompts.handover)
+            self._transfer(escalation.value or "escalation")
+            return self._flush()
         if "repeat" in kinds and waiting:
             self._say(self._last_prompt)
             return self._flush()

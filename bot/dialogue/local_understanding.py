@@ -36,6 +36,7 @@ class LocalUnderstanding:
         intents = behaviour.intents
         self._emergency_flow = behaviour.emergency_flow
         self._emergency_words = tuple(intents.emergency)
+        self._escalations = {"anger": tuple(intents.anger), "human_only": tuple(intents.human_only)}
         self._globals = IntentClassifier(
             {
                 "request_human": intents.human,
@@ -61,9 +62,13 @@ class LocalUnderstanding:
         self._today = today
 
     def global_command(self, text: str) -> Command | None:
-        """Emergencies and the always-available intents (person, repeat, goodbye, cancel)."""
+        """Emergencies, escalations (anger, human-only topics) and the always-available intents
+        (person, repeat, goodbye, cancel)."""
         if any(word in text for word in self._emergency_words):
             return Command(kind="start_flow", flow=self._emergency_flow)
+        for reason, words in self._escalations.items():
+            if any(word in text for word in words):
+                return Command(kind="escalate", value=reason)
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:
             return Command(kind=ranked[0][0])  # type: ignore[arg-type]
@@ -117,7 +122,7 @@ class LocalUnderstanding:
         if not text:
             return []
         special = self.global_command(text)
-        if special is not None and special.kind in ("start_flow", "request_human"):
+        if special is not None and special.kind in ("start_flow", "request_human", "escalate"):
             return [special]
         fallback = [special] if special is not None else []
         match expectation.awaiting:

@@ -192,6 +192,13 @@ class GlobalIntents(_Strict):
     goodbye: list[str]
     cancel: list[str]
     emergency: list[str] = Field(description="Words that send the call to the emergency flow")
+    anger: list[str] = Field(
+        default_factory=list, description="Anger or abuse: a person takes over (reason anger)"
+    )
+    human_only: list[str] = Field(
+        default_factory=list,
+        description="Topics only a person handles (reason human_only), e.g. 信访",
+    )
 
 
 class GlobalPrompts(_Strict):
@@ -204,6 +211,7 @@ class GlobalPrompts(_Strict):
     cancelled: str
     anything_else: str
     technical_problem: str
+    handover: str = Field(description="Said before an escalation for anger or a human-only topic")
 
 
 class GlobalBehaviour(_Strict):

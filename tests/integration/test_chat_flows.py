@@ -155,3 +155,14 @@ def test_unsure_requests_are_read_by_the_llm(chat_env: dict[str, str]) -> None:
     assert answer["sources"][0]["doc_id"] == "individual-business-license"
     expected = "llm" if chat_env["HOTLINE_DIALOGUE__UNDERSTANDING"] == "llm" else "local"
     assert turns[1]["understood_by"] == expected
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"), [("anger.txt", "anger"), ("human_only.txt", "human_only")]
+)
+def test_anger_and_human_only_topics_go_to_a_person(
+    chat_env: dict[str, str], script: str, reason: str
+) -> None:
+    turns = run_chat(script, env=chat_env)
+    assert [e["reason"] for e in events(turns, "transfer")] == [reason]
+    assert "转接" in turns[1]["bot"]
