@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.calls.handover import handover
 from bot.calls.store import CallStore
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
@@ -41,6 +42,19 @@ async def list_calls(
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"Call records are unavailable: {exc}") from exc
     return [record.public() for record in records]
+
+
+@router.get("/{call_id}/handover")
+async def get_handover(request: Request, call_id: str) -> dict[str, object]:
+    """What the agent taking over needs: a summary (caller's need, collected details,
+    tickets, escalation reason) and the transcript."""
+    try:
+        record = await _store(request).get(call_id)
+    except StoreUnavailable as exc:
+        raise HTTPException(503, detail=f"Call records are unavailable: {exc}") from exc
+    if record is None:
+        raise HTTPException(404, detail=f"No call with id '{call_id}'.")
+    return handover(record)
 
 
 @router.get("/{call_id}")

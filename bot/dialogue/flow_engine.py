@@ -512,7 +512,25 @@ class FlowSession:
         return self._flush()
 
     def _transfer(self, reason: str) -> None:
-        self.events.append({"type": "transfer", "reason": reason, "at": time.time()})
+        """Hand over to a person; the event carries what the agent needs to pick up: where
+        the caller was and what they had already said (every flow on the stack)."""
+        collected = {
+            name: value
+            for frame in self._stack
+            for name, value in frame.slots.items()
+            if value is not None
+        }
+        needs = [frame.trigger for frame in self._stack if frame.trigger]
+        self.events.append(
+            {
+                "type": "transfer",
+                "reason": reason,
+                "at": time.time(),
+                "flow": self.flow,
+                "slots": collected,
+                "caller_said": needs,
+            }
+        )
         self.ended = True
         self._waiting = None
 

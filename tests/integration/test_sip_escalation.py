@@ -109,6 +109,11 @@ async def test_agent_gets_the_caller_when_refer_is_refused(
     assert transferred["reason"] == "caller_request"
     assert transferred["outcome"] == "bridged"
     assert transferred["agent"] == f"sip:8001@127.0.0.1:{AGENT_PORT}"
+    async with httpx.AsyncClient(base_url=escalating_bot.url) as client:
+        context = (await client.get(f"/api/calls/{call['id']}/handover")).json()
+    assert context["reason"] == "caller_request" and context["caller"] == "13900000031"
+    assert "转人工原因：市民要求转人工" in context["summary"]
+    assert context["transcript"][0]["bot"].startswith("您好")
     # The agent leg heard the caller (the agent answered PCMU).
     heard = ulaw_decode(b"".join(p.payload for p in capture.packets())).astype(np.float64)
     assert np.sqrt(np.mean(heard**2)) > 300
