@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pipecat.transports.smallwebrtc.connection import IceServer
 from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
 
-from bot.api import calls, campaigns, phone, tickets
+from bot.api import calls, campaigns, console, phone, tickets
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.config import Settings
@@ -78,6 +78,7 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     app.include_router(calls.router)
     app.include_router(tickets.router)
     app.include_router(campaigns.router)
+    app.include_router(console.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:
