@@ -17,9 +17,9 @@ import redis.asyncio as redis
 
 from bot.tickets.store import TicketStore
 from bot.tickets.ticket import Ticket
-from tests.conftest import BotServer, free_udp_port
+from tests.conftest import BotServer
 from tests.support.private_redis import PrivateRedis
-from tests.support.sip_peers import SippResult, run_sipp, scenario, write_ulaw
+from tests.support.sip_peers import SippCallee, write_ulaw
 from tests.support.speech import speak, write_wav
 
 ANSWER_GAP_S = 5.5  # each answer follows the bot's next question, cutting it short
@@ -40,33 +40,6 @@ def answers_file(words: list[str], path: Path) -> Path:
         audio = speak(word, rate)
         track[start : start + len(audio)] = audio
     return write_ulaw(write_wav(path.with_suffix(".wav"), track, rate), path)
-
-
-class Callee:
-    """A sipp UAS for `calls` calls in the background."""
-
-    def __init__(self, name: str, workdir: Path, calls: int, **values: object) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.port = free_udp_port()
-        self.uri = f"sip:1390000{self.port}@127.0.0.1:{self.port}"
-        xml = scenario(name, workdir, **values)
-        self.task: asyncio.Task[SippResult] = asyncio.create_task(
-            run_sipp(
-                xml,
-                "-m",
-                str(calls),
-                "-p",
-                str(self.port),
-                "-mp",
-                str(free_udp_port()),
-                timeout_s=120,
-                workdir=workdir,
-            )
-        )
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
 
 
 @pytest.fixture
@@ -153,26 +126,26 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
                 updated_at=now,
             )
         )
-    happy = Callee(
+    happy = SippCallee(
         "callee_speaks",
         tmp_path / "happy",
-        1,
+        calls=1,
         answers=answers_file(HAPPY, tmp_path / "a.ul"),
     )
-    unhappy = Callee(
+    unhappy = SippCallee(
         "callee_speaks",
         tmp_path / "unhappy",
-        1,
+        calls=1,
         answers=answers_file(UNHAPPY, tmp_path / "b.ul"),
     )
-    stranger = Callee(
+    stranger = SippCallee(
         "callee_speaks",
         tmp_path / "stranger",
-        1,
+        calls=1,
         answers=answers_file(["不是，你打错了"], tmp_path / "c.ul"),
     )
-    busy = Callee("callee_busy", tmp_path / "busy", 2)
-    silent = Callee("callee_no_answer", tmp_path / "silent", 2)
+    busy = SippCallee("callee_busy", tmp_path / "busy", calls=2)
+    silent = SippCallee("callee_no_answer", tmp_path / "silent", calls=2)
     csv = (
         "phone,ticket_id,name\n"
         f"{happy.uri},202611240101,王先生\n{unhappy.uri},202611240102,李女士\n"
@@ -223,7 +196,7 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
 async def test_no_call_outside_the_calling_window(
     campaign_worker: BotServer, tmp_path: Path
 ) -> None:
-    callee = Callee("callee_busy", tmp_path / "callee", 1)
+    callee = SippCallee("callee_busy", tmp_path / "callee")
     # A one-minute window twelve hours from now, in the centre's time zone.
     hour = (time.gmtime().tm_hour + 8 + 12) % 24
     try:
@@ -249,7 +222,9 @@ async def test_two_dialers_share_a_campaign_and_a_killed_one_loses_nothing(
         workers.append(BotServer(tmp_path / name, **env))
     first, second = workers
     contacts_total = 10
-    callee = Callee("callee_listens", tmp_path / "callee", contacts_total + 4, listen_ms=3000)
+    callee = SippCallee(
+        "callee_listens", tmp_path / "callee", calls=contacts_total + 4, listen_ms=3000
+    )
     try:
         for worker in workers:
             worker.wait_ready()
@@ -320,7 +295,7 @@ async def test_a_redis_restart_loses_and_repeats_nothing(tmp_path: Path) -> None
     worker = BotServer(
         tmp_path / "worker", HOTLINE_REDIS__URL=store.url, HOTLINE_CAMPAIGNS__LEASE_S="3"
     )
-    callee = Callee("callee_listens", tmp_path / "callee", 4, listen_ms=3000)
+    callee = SippCallee("callee_listens", tmp_path / "callee", calls=4, listen_ms=3000)
     try:
         worker.wait_ready()
         csv = "phone\n" + "".join(f"sip:1380000100{n}@127.0.0.1:{callee.port}\n" for n in range(4))

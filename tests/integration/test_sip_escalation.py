@@ -3,7 +3,6 @@ when the trunk refuses REFER), or, when no agent answers, opens a callback work 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from tests.support.calls import wait_for_caller
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     RtpCapture,
+    SippCallee,
     play_pcap,
     run_sipp,
     scenario,
@@ -63,34 +63,20 @@ async def escalate(
         request=play_pcap(DTMF_PCAPS / "dtmf_2833_0.pcap"),
         media=stream_ulaw(talk),
     )
-    agent_media = free_udp_port()
-    agent_xml = scenario(agent_scenario, workdir, **agent)
-    with RtpCapture(workdir / "agent.pcap", agent_media) as capture:
-        agent_task = asyncio.create_task(
-            run_sipp(
-                agent_xml,
+    agent_leg = SippCallee(agent_scenario, workdir / "agent", port=AGENT_PORT, **agent)
+    with RtpCapture(workdir / "agent.pcap", agent_leg.media_port) as capture:
+        async with agent_leg:
+            caller_result = await run_sipp(
+                caller_xml,
                 "-m",
                 "1",
-                "-p",
-                str(AGENT_PORT),
                 "-mp",
-                str(agent_media),
+                str(free_udp_port()),
+                f"127.0.0.1:{bot.sip_port}",
                 timeout_s=60,
                 workdir=workdir,
             )
-        )
-        await asyncio.sleep(0.5)
-        caller_result = await run_sipp(
-            caller_xml,
-            "-m",
-            "1",
-            "-mp",
-            str(free_udp_port()),
-            f"127.0.0.1:{bot.sip_port}",
-            timeout_s=60,
-            workdir=workdir,
-        )
-        agent_result = await asyncio.wait_for(agent_task, 70)
+            agent_result = await agent_leg.result()
     assert caller_result.ok, caller_result.output
     assert agent_result.ok, agent_result.output
     call = await wait_for_caller(

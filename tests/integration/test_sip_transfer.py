@@ -3,7 +3,6 @@ end refuses REFER."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from telephony.g711 import alaw_decode
 from tests.conftest import free_udp_port
 from tests.support.sip_peers import (
     RtpCapture,
+    SippCallee,
     run_sipp,
     scenario,
     started_endpoint,
@@ -67,7 +67,7 @@ async def test_refused_refer_falls_back_to_a_bridge(tmp_path: Path) -> None:
     agent_dir, caller_dir = tmp_path / "agent", tmp_path / "caller"
     agent_dir.mkdir()
     caller_dir.mkdir()
-    agent_port, agent_media = free_udp_port(), free_udp_port()
+    agent_port = free_udp_port()
     outcomes: list[TransferOutcome] = []
 
     async def on_call(call: SipCall) -> None:
@@ -91,34 +91,21 @@ async def test_refused_refer_falls_back_to_a_bridge(tmp_path: Path) -> None:
         listen_ms=3000,
         media=stream_ulaw(words),
     )
-    agent_xml = scenario("callee_answer", agent_dir)
+    agent = SippCallee("callee_answer", agent_dir, port=agent_port, timeout_s=30)
     try:
-        with RtpCapture(tmp_path / "agent.pcap", agent_media) as capture:
-            agent = asyncio.create_task(
-                run_sipp(
-                    agent_xml,
+        with RtpCapture(tmp_path / "agent.pcap", agent.media_port) as capture:
+            async with agent:
+                caller = await run_sipp(
+                    caller_xml,
                     "-m",
                     "1",
-                    "-p",
-                    str(agent_port),
                     "-mp",
-                    str(agent_media),
+                    str(free_udp_port()),
+                    f"127.0.0.1:{endpoint.port}",
                     timeout_s=30,
-                    workdir=agent_dir,
+                    workdir=caller_dir,
                 )
-            )
-            await asyncio.sleep(0.5)
-            caller = await run_sipp(
-                caller_xml,
-                "-m",
-                "1",
-                "-mp",
-                str(free_udp_port()),
-                f"127.0.0.1:{endpoint.port}",
-                timeout_s=30,
-                workdir=caller_dir,
-            )
-            agent_result = await asyncio.wait_for(agent, 40)
+                agent_result = await agent.result()
         assert outcomes == [TransferOutcome.BRIDGED]
         assert caller.ok, caller.output
         assert agent_result.ok, agent_result.output  # answered, then BYE when the caller left

@@ -327,3 +327,49 @@ class Kamailio:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
+
+
+class SippCallee:
+    """A sipp UAS (tests/sipp/NAME.xml) answering `calls` calls in the background."""
+
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        *,
+        calls: int = 1,
+        port: int | None = None,
+        timeout_s: float = 120,
+        **values: object,
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_udp_port()
+        self.media_port = free_udp_port()
+        self.uri = f"sip:1390000{self.port}@127.0.0.1:{self.port}"
+        self.task = asyncio.create_task(
+            run_sipp(
+                scenario(name, workdir, **values),
+                "-m",
+                str(calls),
+                "-p",
+                str(self.port),
+                "-mp",
+                str(self.media_port),
+                timeout_s=timeout_s,
+                workdir=workdir,
+            )
+        )
+
+    async def __aenter__(self) -> SippCallee:
+        await asyncio.sleep(0.5)  # sipp binds its port within a few ms
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    async def result(self, timeout_s: float = 135) -> SippResult:
+        return await asyncio.wait_for(self.task, timeout_s)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
