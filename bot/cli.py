@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.access.cli import add_auth_commands, run_auth
 from bot.campaigns.cli import add_campaign_commands, run_campaign
 from bot.chat import add_chat_command, run_chat
 from bot.config import ConfigError, Settings, load_settings
@@ -61,7 +62,8 @@ def _serve(settings: Settings) -> int:
         _progress("First start: assembling the embedded models (this takes a few minutes).")
         prepare_all(cache_dir, _progress)
     shown_host = "127.0.0.1" if settings.http.host in ("0.0.0.0", "::") else settings.http.host
-    _progress(f"Serving the hotline bot: open http://{shown_host}:{settings.http.port}/phone")
+    base = f"http://{shown_host}:{settings.http.port}"
+    _progress(f"Serving the hotline bot: callers {base}/phone, supervisors {base}/console")
     uvicorn.run(
         create_app(settings), host=settings.http.host, port=settings.http.port, log_level="info"
     )
@@ -82,11 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_chat_command(commands)
     add_speech_commands(commands)
     add_campaign_commands(commands)
+    add_auth_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "auth":  # needs no configuration
+        return run_auth(args)
     try:
         settings = load_settings(args.config)
         if args.command == "serve":

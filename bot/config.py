@@ -147,6 +147,34 @@ class SipConfig(_Section):
     agent_queues: dict[str, str] = Field(description="escalation reason → agent SIP URI")
 
 
+Role = Literal["supervisor", "designer", "admin"]
+
+
+class UserConfig(_Section):
+    """A console user: signs in at /login with a password."""
+
+    password_hash: str = Field(
+        pattern=r"^pbkdf2_sha256\$\d+\$\S+\$\S+$",
+        description="from `hotline auth hash-password`",
+    )
+    role: Role
+
+
+class TokenConfig(_Section):
+    """An API client: sends `Authorization: Bearer <token>`; only the token's hash is kept."""
+
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    role: Role
+
+
+class AuthConfig(_Section):
+    users: dict[str, UserConfig]
+    tokens: dict[str, TokenConfig]
+    session_hours: float = Field(gt=0, le=24 * 30)
+    session_secret: str
+    bootstrap_file: Path
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot worker."""
 
@@ -169,6 +197,7 @@ class Settings(BaseSettings):
     flows: FlowsConfig
     tickets: TicketsConfig
     campaigns: CampaignsConfig
+    auth: AuthConfig
 
     @classmethod
     def settings_customise_sources(

@@ -7,21 +7,29 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
+import numpy as np
+import soxr
 from aiosipua import SipDigestAuth
 from loguru import logger
 
+from bot.calls.handover import write_summary
 from bot.calls.record import CallRecord
 from bot.config import SipConfig
 from bot.pipeline import CallServices
 from bot.redis_guard import StoreUnavailable
+from bot.speech.text_normalizer import normalize_for_speech
 from telephony.admission import Admission
 from telephony.call import SipCall
 from telephony.digest import DigestGuard
 from telephony.endpoint import DialResult, SipEndpoint, TransferOutcome
-from telephony.rtp_stream import RtpPorts
+from telephony.rtp_stream import SAMPLE_RATE, RtpPorts
 from telephony.sip_transport import SipCallTransport, sip_params
+
+# The hold prompt is repeated with this much quiet in between while the agent's phone rings.
+HOLD_PAUSE_S = 2.0
 
 
 def _host_port(address: str) -> tuple[str, int]:
@@ -51,16 +59,22 @@ class SipCalls:
             digest=DigestGuard(config.inbound_auth.realm, config.inbound_auth.users),
         )
         self.endpoint.on_call = self._answered
-        self._outbound: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self.endpoint.start()
 
     async def stop(self) -> None:
         await self.endpoint.stop()
-        for task in list(self._outbound):
+        for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._outbound, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` beside the calls; it is cancelled when the worker stops."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _answered(self, call: SipCall) -> None:
         record = await self.run(call)
@@ -76,14 +90,20 @@ class SipCalls:
         no agent answers, the bot takes the call back, offers a callback and opens a ticket."""
         queues = self._config.agent_queues
         target = queues.get(reason) or queues.get("default")
+        self._spawn(self._summarise(record))
         outcome = TransferOutcome.FAILED
         if target:
-            outcome = await self.endpoint.transfer(
-                call,
-                target,
-                proxy=_host_port(_uri_host(target)),
-                ring_timeout_s=self._config.ring_timeout_s,
-            )
+            hold = asyncio.create_task(self._hold(call))
+            try:
+                outcome = await self.endpoint.transfer(
+                    call,
+                    target,
+                    proxy=_host_port(_uri_host(target)),
+                    ring_timeout_s=self._config.ring_timeout_s,
+                )
+            finally:
+                hold.cancel()
+                await asyncio.gather(hold, return_exceptions=True)
         logger.info(f"call {record.id}: escalation ({reason}) to {target}: {outcome}")
         record.events.append(
             {
@@ -94,11 +114,58 @@ class SipCalls:
                 "at": time.time(),
             }
         )
-        with contextlib.suppress(StoreUnavailable):
-            await self._services.store.save(record)
+        if outcome is TransferOutcome.BRIDGED:
+            # The call goes on with the agent (and stays live on the console) until either
+            # side hangs up.
+            record.ended_at = None
+            await self._save(record)
+            await call.ended.wait()
+            record.ended_at = time.time()
+        await self._save(record)
         if outcome is TransferOutcome.FAILED and not call.ended.is_set():
             data = {"callback_reason": f"转人工未接通（{reason}），请回电"}
             await self.run(call, "callback", data, record=record)
+
+    async def _summarise(self, record: CallRecord) -> None:
+        """Have the LLM (where one is configured) summarise the call for the agent, stored
+        as soon as it is written so the console shows it while the agent's phone rings."""
+        llm = self._services.dialogue.llm
+        text = await write_summary(llm, record) if llm is not None else None
+        if text:
+            record.events.append({"type": "summary", "text": text, "at": time.time()})
+            await self._save(record)
+
+    async def _save(self, record: CallRecord) -> None:
+        with contextlib.suppress(StoreUnavailable):
+            await self._services.store.save(record)
+
+    async def _hold(self, call: SipCall) -> None:
+        """Say the hold prompt again and again until cancelled (the agent answered, or
+        did not), then drop what is still queued so the caller hears the agent at once."""
+        text = normalize_for_speech(self._services.dialogue.flows.current().behaviour.prompts.hold)
+        voice = self._services.voice
+        audio = await asyncio.to_thread(lambda: b"".join(voice.synthesize(text)))
+        samples = soxr.resample(
+            np.frombuffer(audio, dtype=np.int16), voice.sample_rate, SAMPLE_RATE
+        )
+        pcm = samples.astype(np.int16).tobytes()
+        try:
+            while True:
+                call.rtp.send(pcm)
+                await asyncio.sleep(len(pcm) / 2 / SAMPLE_RATE + HOLD_PAUSE_S)
+        finally:
+            call.rtp.clear()
+
+    def live_call(self, record_id: str) -> SipCall | None:
+        """The call on this worker whose record is `record_id`, while it lasts."""
+        return next(
+            (
+                call
+                for call in self.endpoint.calls.values()
+                if not call.ended.is_set() and self.record_id(call) == record_id
+            ),
+            None,
+        )
 
     @staticmethod
     def record_id(call: SipCall) -> str:
@@ -133,9 +200,7 @@ class SipCalls:
         """Call `number` and, once answered, talk with the callee like with any caller."""
         result = await self.dial(number, trunk)
         if result.call is not None:
-            task = asyncio.create_task(self.endpoint.serve(result.call))
-            self._outbound.add(task)
-            task.add_done_callback(self._outbound.discard)
+            self._spawn(self.endpoint.serve(result.call))
         return result
 
     async def converse(

@@ -70,7 +70,8 @@ class RtpPorts:
 
 
 class RtpStream:
-    """Send and receive one call's audio; `on_audio` and `on_dtmf` report what arrives."""
+    """Send and receive one call's audio; `on_audio` and `on_dtmf` report what arrives, and
+    each of `monitors` is shown every frame that arrives (inbound) or is sent (listen-in)."""
 
     def __init__(self, session: _PacedSession, port: int, ports: RtpPorts, media: Media) -> None:
         self._session = session
@@ -81,6 +82,7 @@ class RtpStream:
         self.media = media
         self.on_audio: Callable[[bytes], None] | None = None
         self.on_dtmf: Callable[[str], None] | None = None
+        self.monitors: set[Callable[[bytes, bool], None]] = set()
         session.on_audio = self._audio_arrived
         session.on_dtmf = self._digit_arrived
 
@@ -102,6 +104,8 @@ class RtpStream:
         return cls(session, port, ports, media)
 
     def _audio_arrived(self, pcm: bytes, _timestamp: int) -> None:
+        for monitor in tuple(self.monitors):
+            monitor(pcm, True)
         if self.on_audio is not None:
             self.on_audio(pcm)
 
@@ -122,7 +126,10 @@ class RtpStream:
         whole = len(data) - len(data) % FRAME_BYTES
         self._pending = data[whole:]
         for start in range(0, whole, FRAME_BYTES):
-            self._session.send_audio_pcm_auto(data[start : start + FRAME_BYTES])
+            frame = data[start : start + FRAME_BYTES]
+            self._session.send_audio_pcm_auto(frame)
+            for monitor in tuple(self.monitors):
+                monitor(frame, False)
 
     def clear(self) -> None:
         """Drop every queued frame (the caller barged in)."""

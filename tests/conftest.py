@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.access.passwords import hash_password, token_digest
 from bot.config import Settings, load_settings
 from bot.webrtc.ice import use_host_addresses
 
@@ -42,9 +45,18 @@ def free_udp_port() -> int:
 
 
 class BotServer:
-    """`hotline serve` in a subprocess, as an operator would run it, on loopback only."""
+    """`hotline serve` in a subprocess, as an operator would run it, on loopback only; with
+    an admin API token (`api()`, `get()`) and console users `supervisor` and `designer`."""
 
     def __init__(self, workdir: Path, **env: str) -> None:
+        token = secrets.token_urlsafe(16)
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.passwords = {role: secrets.token_urlsafe(8) for role in ("supervisor", "designer")}
+        users = {
+            role: {"password_hash": hash_password(password, iterations=1000), "role": role}
+            for role, password in self.passwords.items()
+        }
+        tokens = {"tests": {"token_sha256": token_digest(token), "role": "admin"}}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.sip_port = free_udp_port()
@@ -59,6 +71,8 @@ class BotServer:
             "HOTLINE_SIP__PORT": str(self.sip_port),
             "HOTLINE_REDIS__KEY_PREFIX": self.prefix,
             "HOTLINE_CALLS__RECORDINGS_DIR": str(workdir / "recordings"),
+            "HOTLINE_AUTH__USERS": json.dumps(users),
+            "HOTLINE_AUTH__TOKENS": json.dumps(tokens),
             **env,
         }
         self._log = self.log_path.open("w")
@@ -68,6 +82,13 @@ class BotServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def api(self, timeout: float = 5) -> httpx.AsyncClient:
+        """A client of the bot's API with the admin token."""
+        return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=timeout)
+
+    def get(self, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", headers=self.headers, **kwargs)  # type: ignore[arg-type]
 
     def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

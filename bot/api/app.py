@@ -12,7 +12,10 @@ from fastapi import FastAPI
 from pipecat.transports.smallwebrtc.connection import IceServer
 from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
 
-from bot.api import calls, campaigns, console, phone, tickets
+from bot.access.audit import AuditLog
+from bot.access.guard import Access
+from bot.api import calls, campaigns, console, login, phone, tickets
+from bot.calls.listen_in import ListenIns
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.config import Settings
@@ -28,6 +31,9 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_host_addresses(settings.webrtc.host_addresses)
         app.state.settings = settings
+        app.state.access = Access.from_settings(settings)
+        app.state.audit = AuditLog.from_url(settings.redis.url, settings.redis.key_prefix)
+        app.state.listen_ins = ListenIns()
         app.state.services = services or await asyncio.to_thread(CallServices.load, settings)
         await app.state.services.dialogue.warm_up()
         # Fixed prompts are synthesised in the background; calls may start meanwhile.
@@ -56,6 +62,8 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
                     ).run()
                 )
         yield
+        await app.state.listen_ins.close()
+        await app.state.audit.close()
         if dialer is not None:
             dialer.cancel()
             await asyncio.gather(dialer, return_exceptions=True)
@@ -71,9 +79,13 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
 
     app = FastAPI(
         title="12345 hotline voice bot",
-        description="Citizen phone page, WebRTC signalling and call records.",
+        description=(
+            "Citizen phone page and its WebRTC signalling (open); console, call records, "
+            "tickets and campaigns (signed-in users or API tokens, by role)."
+        ),
         lifespan=lifespan,
     )
+    app.include_router(login.router)
     app.include_router(phone.router)
     app.include_router(calls.router)
     app.include_router(tickets.router)

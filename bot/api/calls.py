@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from bot.access.guard import CALL_READERS, SUPERVISORS
 from bot.calls.handover import handover
 from bot.calls.store import CallStore
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
 from telephony.call import CallOutcome
 
-router = APIRouter(prefix="/api/calls", tags=["calls"])
+router = APIRouter(prefix="/api/calls", tags=["calls"], dependencies=[Depends(CALL_READERS)])
 
 
 def _store(request: Request) -> CallStore:
@@ -78,7 +79,7 @@ class OutboundResult(BaseModel):
     call_id: str | None = Field(description="Call record of an answered call (GET it here)")
 
 
-@router.post("/outbound")
+@router.post("/outbound", dependencies=[Depends(SUPERVISORS)])
 async def place_call(request: Request, body: OutboundCall) -> OutboundResult:
     """Call a number; returns once it is answered (the bot then talks with the callee) or
     not (busy, no answer within sip.ring_timeout_s, rejected, failed)."""

@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
+from bot.access.guard import SUPERVISORS
 from bot.campaigns.contacts import read_contacts
 from bot.campaigns.model import Campaign, CampaignSettings
 from bot.campaigns.report import export_csv, summary
 from bot.campaigns.store import CampaignStore
 from bot.redis_guard import StoreUnavailable
 
-router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
+router = APIRouter(prefix="/api/campaigns", tags=["campaigns"], dependencies=[Depends(SUPERVISORS)])
 
 
 class NewCampaign(CampaignSettings):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
+from bot.access.guard import SUPERVISORS
 from bot.redis_guard import StoreUnavailable
 from bot.tickets.ticket import Ticket
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(SUPERVISORS)])
 
 
 @router.get("/{number}")

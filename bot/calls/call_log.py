@@ -27,6 +27,7 @@ class CallLog:
         self._writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        self.record.ended_at = None  # a record continued after a failed transfer is live again
         self._dirty.set()
         self._writer = asyncio.create_task(self._write_loop(), name=f"call-log-{self.record.id}")
 

@@ -1,7 +1,9 @@
 """What an agent needs when a call is handed over: a summary and the transcript.
 
-The summary is built from the call's record (structured, always available): the caller's
+The structured summary is built from the call's record and is always there: the caller's
 need in their own words, what the bot had collected, tickets opened, and why it escalated.
+Where an LLM is configured it also writes a short summary in prose at escalation time; the
+agent sees that one first, and the structured one whenever the LLM is down or slow.
 """
 
 from __future__ import annotations
@@ -9,6 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.calls.record import CallRecord
+from bot.llm.client import LLMClient, LLMError
+
+SUMMARY_SYSTEM = (
+    "你是12345政务服务热线的助手。根据机器人和市民的通话记录，为接听的人工客服写一句话摘要"
+    "（不超过80字）：市民的诉求、已收集的关键信息（地址、时间、工单号）、转人工的原因。"
+    "只写记录里有的内容，不要编造。"
+)
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {"summary": {"type": "string", "maxLength": 160}},
+    "required": ["summary"],
+}
 
 REASONS = {
     "caller_request": "市民要求转人工",
@@ -39,6 +53,8 @@ def handover(record: CallRecord) -> dict[str, Any]:
         parts.append("工单号：" + "、".join(tickets))
     if reason:
         parts.append(f"转人工原因：{REASONS.get(reason, reason)}")
+    structured = "。".join(parts) + "。"
+    written = [event for event in record.events if event["type"] == "summary"]
     return {
         "call_id": record.id,
         "caller": record.caller,
@@ -46,9 +62,27 @@ def handover(record: CallRecord) -> dict[str, Any]:
         "flow": transfer.get("flow"),
         "slots": slots,
         "tickets": tickets,
-        "summary": "。".join(parts) + "。",
+        "summary": written[-1]["text"] if written else structured,
+        "summary_by": "llm" if written else "record",
+        "structured_summary": structured,
         "transcript": [
             {"caller": turn.caller_text or turn.caller_dtmf, "bot": turn.bot_text}
             for turn in record.turns
         ],
     }
+
+
+async def write_summary(llm: LLMClient, record: CallRecord) -> str | None:
+    """The LLM's summary of the call for the agent, or None when it fails or is too slow."""
+    lines = [handover(record)["structured_summary"], "通话记录："]
+    for turn in record.turns:
+        if turn.bot_text:
+            lines.append(f"机器人：{turn.bot_text}")
+        if turn.caller_text:
+            lines.append(f"市民：{turn.caller_text}")
+    try:
+        reply = await llm.json_completion(SUMMARY_SYSTEM, "\n".join(lines), SUMMARY_SCHEMA, 160)
+    except LLMError:
+        return None
+    text = str(reply.get("summary", "")).strip()
+    return text or None

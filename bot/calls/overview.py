@@ -28,6 +28,15 @@ def _transfer(record: CallRecord) -> dict[str, Any] | None:
     return events[-1] if events else None
 
 
+def _state(record: CallRecord) -> str:
+    transferred = [event for event in record.events if event["type"] == "transferred"]
+    if transferred:
+        return "with agent" if transferred[-1]["outcome"] == "bridged" else "back with bot"
+    if _transfer(record):
+        return "escalated"
+    return "caller speaking" if record.interim else "in dialogue"
+
+
 def _live(record: CallRecord, now: float) -> dict[str, Any]:
     transfer = _transfer(record)
     last = record.turns[-1] if record.turns else None
@@ -37,9 +46,7 @@ def _live(record: CallRecord, now: float) -> dict[str, Any]:
         "channel": record.channel,
         "direction": record.direction,
         "flow": transfer.get("flow") if transfer else None,
-        "state": "escalated"
-        if transfer
-        else ("caller speaking" if record.interim else "in dialogue"),
+        "state": _state(record),
         "duration_s": round(now - record.started_at),
         "escalated": transfer is not None,
         "angry": bool(transfer and transfer.get("reason") == "anger"),

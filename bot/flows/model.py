@@ -212,6 +212,10 @@ class GlobalPrompts(_Strict):
     anything_else: str
     technical_problem: str
     handover: str = Field(description="Said before an escalation for anger or a human-only topic")
+    hold: str = Field(
+        default="正在为您接通人工客服，请稍候。",
+        description="Repeated to the caller while the agent's phone rings",
+    )
 
 
 class GlobalBehaviour(_Strict):

@@ -34,7 +34,7 @@ async def test_caller_speech_stops_the_bot_within_300_ms(bot_server: BotServer) 
         assert onset is not None
         heard_until = last_loud_before_gap(caller, onset, gap_s=0.8)
         call = await wait_for_call(
-            bot_server.url, caller.call_id or "", lambda c: bool(caller_turns(c)), timeout=15
+            bot_server, caller.call_id or "", lambda c: bool(caller_turns(c)), timeout=15
         )
     finally:
         await caller.hang_up()

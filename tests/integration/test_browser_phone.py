@@ -73,7 +73,7 @@ async def test_call_from_the_phone_page(bot_server: BotServer, mic_wav: Path) ->
         # 1. the greeting is heard in the browser
         await wait_for(page, f"window.phone.botLevels.some(([t, rms]) => rms > {LOUD})", 15)
         # 2. the caller's sentence is transcribed into the call record
-        call = await wait_for_call(bot_server.url, call_id, lambda c: bool(caller_turns(c)), 40)
+        call = await wait_for_call(bot_server, call_id, lambda c: bool(caller_turns(c)), 40)
         # 3. the reply is heard after the caller spoke, and the page shows both sides
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -92,5 +92,5 @@ async def test_call_from_the_phone_page(bot_server: BotServer, mic_wav: Path) ->
     heard = caller_turns(call)[0]["caller_text"]
     assert cer(SENTENCE, heard) <= 0.3, heard
     assert heard in shown and "12345" in shown
-    ended = await wait_for_call(bot_server.url, call_id, lambda c: c["ended_at"] is not None, 15)
+    ended = await wait_for_call(bot_server, call_id, lambda c: c["ended_at"] is not None, 15)
     assert ended["turns"][1]["latency_ms"] is not None

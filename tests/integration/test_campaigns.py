@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 import redis.asyncio as redis
@@ -57,7 +56,7 @@ def campaign_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotSer
 
 
 async def create(worker: BotServer, csv: str, **settings: object) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=worker.url, timeout=10) as client:
+    async with worker.api(timeout=10) as client:
         response = await client.post("/api/campaigns", json={"contacts_csv": csv, **settings})
         assert response.status_code == 201, response.text
         return dict(response.json())
@@ -66,7 +65,7 @@ async def create(worker: BotServer, csv: str, **settings: object) -> dict[str, A
 async def wait_finished(worker: BotServer, campaign_id: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     status: dict[str, Any] = {}
-    async with httpx.AsyncClient(base_url=worker.url, timeout=10) as client:
+    async with worker.api(timeout=10) as client:
         while time.monotonic() < deadline:
             status = (await client.get(f"/api/campaigns/{campaign_id}")).json()
             if status["status"] == "finished":
@@ -185,7 +184,7 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
         assert good is not None and bad is not None
         assert good.surveys[-1].satisfaction == "satisfied" and not good.follow_up
         assert bad.follow_up
-        async with httpx.AsyncClient(base_url=campaign_worker.url) as client:
+        async with campaign_worker.api() as client:
             export = (await client.get(f"/api/campaigns/{created['id']}/export")).text
         assert f"{busy.uri},,赵女士,busy,yes,2," in export
     finally:
@@ -268,7 +267,7 @@ async def test_two_dialers_share_a_campaign_and_a_killed_one_loses_nothing(
 
 
 async def test_campaign_api_controls_and_errors(bot_server: BotServer) -> None:
-    async with httpx.AsyncClient(base_url=bot_server.url, timeout=10) as client:
+    async with bot_server.api(timeout=10) as client:
         closed = {"windows": "00:00-00:01", "timezone": "Pacific/Kiritimati"}
         body = {"contacts_csv": "phone\n13800138000\n", **closed}
         created = (await client.post("/api/campaigns", json=body)).json()

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import BotServer, free_udp_port
@@ -27,7 +26,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[BotServer
 
 
 def sip_callers(worker: BotServer) -> list[str]:
-    calls = httpx.get(f"{worker.url}/api/calls", params={"limit": 100}).json()
+    calls = worker.get("/api/calls", params={"limit": 100}).json()
     return [call["caller"] for call in calls if call["channel"] == "sip"]
 
 

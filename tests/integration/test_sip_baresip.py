@@ -43,7 +43,7 @@ async def test_baresip_hears_the_answer(bot_server: BotServer, tmp_path: Path) -
     assert np.sqrt(np.mean(audio.astype(np.float64) ** 2)) > 300  # not silence
 
     call = await wait_for_caller(
-        bot_server.url, "13900000004", lambda c: bool(caller_turns(c)) and c["ended_at"], 20
+        bot_server, "13900000004", lambda c: bool(caller_turns(c)) and c["ended_at"], 20
     )
     reply = caller_turns(call)[0]["bot_text"]
     assert "公积金" in reply

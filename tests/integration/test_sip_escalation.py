@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 
@@ -80,7 +79,7 @@ async def escalate(
     assert caller_result.ok, caller_result.output
     assert agent_result.ok, agent_result.output
     call = await wait_for_caller(
-        bot.url, caller, lambda c: any(e["type"] == "transferred" for e in c["events"]), 20
+        bot, caller, lambda c: any(e["type"] == "transferred" for e in c["events"]), 20
     )
     return call, capture
 
@@ -95,7 +94,7 @@ async def test_agent_gets_the_caller_when_refer_is_refused(
     assert transferred["reason"] == "caller_request"
     assert transferred["outcome"] == "bridged"
     assert transferred["agent"] == f"sip:8001@127.0.0.1:{AGENT_PORT}"
-    async with httpx.AsyncClient(base_url=escalating_bot.url) as client:
+    async with escalating_bot.api() as client:
         context = (await client.get(f"/api/calls/{call['id']}/handover")).json()
     assert context["reason"] == "caller_request" and context["caller"] == "13900000031"
     assert "转人工原因：市民要求转人工" in context["summary"]
@@ -110,7 +109,7 @@ async def test_no_agent_means_a_callback_ticket(escalating_bot: BotServer, tmp_p
     transferred = next(e for e in call["events"] if e["type"] == "transferred")
     assert transferred["outcome"] == "failed"
     call = await wait_for_caller(
-        escalating_bot.url,
+        escalating_bot,
         "13900000032",
         lambda c: any(e["type"] == "ticket_created" for e in c["events"]),
         30,
@@ -120,6 +119,6 @@ async def test_no_agent_means_a_callback_ticket(escalating_bot: BotServer, tmp_p
     assert "转人工未接通" in ticket["description"]
     said = "".join(turn["bot_text"] or "" for turn in call["turns"])
     assert "登记回电" in said and "工单号" in said
-    async with httpx.AsyncClient(base_url=escalating_bot.url) as client:
+    async with escalating_bot.api() as client:
         stored = (await client.get(f"/api/tickets/{ticket['number']}")).json()
     assert stored["contact_phone"] == "13900000032"

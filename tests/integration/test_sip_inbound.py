@@ -6,7 +6,6 @@ import asyncio
 import random
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 from telephony.g711 import ulaw_decode
@@ -64,7 +63,7 @@ async def test_sipp_caller_is_transcribed_and_hears_the_answer(
     assert result.ok, result.output
 
     call = await wait_for_caller(
-        bot_server.url, caller, lambda c: len(caller_turns(c)) >= 1 and c["ended_at"], 20
+        bot_server, caller, lambda c: len(caller_turns(c)) >= 1 and c["ended_at"], 20
     )
     heard = caller_turns(call)[0]
     assert cer(SENTENCE, heard["caller_text"]) <= 0.3, heard
@@ -103,7 +102,7 @@ async def test_sipp_keypress_reaches_the_dialogue(bot_server: BotServer, tmp_pat
     )
     assert result.ok, result.output
     call = await wait_for_caller(
-        bot_server.url, caller, lambda c: any(t["caller_dtmf"] for t in c["turns"]), 15
+        bot_server, caller, lambda c: any(t["caller_dtmf"] for t in c["turns"]), 15
     )
     pressed = [turn for turn in call["turns"] if turn["caller_dtmf"]]
     assert [turn["caller_dtmf"] for turn in pressed] == ["2"]
@@ -129,7 +128,7 @@ async def test_outbound_call_through_the_api(bot_server: BotServer, tmp_path: Pa
             )
         )
         await asyncio.sleep(0.5)
-        async with httpx.AsyncClient(base_url=bot_server.url, timeout=40) as client:
+        async with bot_server.api(timeout=40) as client:
             response = await client.post(
                 "/api/calls/outbound",
                 json={"number": f"sip:13900000007@127.0.0.1:{callee_port}"},
@@ -138,7 +137,7 @@ async def test_outbound_call_through_the_api(bot_server: BotServer, tmp_path: Pa
         placed = response.json()
         assert placed["outcome"] == "answered" and placed["call_id"]
         assert (await callee).ok
-    call = await wait_for_call(bot_server.url, placed["call_id"], lambda c: c["ended_at"], 20)
+    call = await wait_for_call(bot_server, placed["call_id"], lambda c: c["ended_at"], 20)
     assert (call["channel"], call["direction"], call["caller"]) == (
         "sip",
         "outbound",
@@ -150,7 +149,7 @@ async def test_outbound_call_through_the_api(bot_server: BotServer, tmp_path: Pa
 
 
 async def test_outbound_call_requests_are_checked(bot_server: BotServer) -> None:
-    async with httpx.AsyncClient(base_url=bot_server.url, timeout=40) as client:
+    async with bot_server.api(timeout=40) as client:
         unknown = await client.post("/api/calls/outbound", json={"number": "1", "trunk": "x"})
         assert unknown.status_code == 400 and "No SIP trunk named 'x'" in unknown.json()["detail"]
         bad = await client.post("/api/calls/outbound", json={"number": "rm -rf"})

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import BotServer, free_udp_port
 from tests.support.calls import caller_turns
 from tests.support.sip_peers import run_sipp, scenario, stream_ulaw, write_ulaw
@@ -47,7 +45,7 @@ async def test_twenty_concurrent_calls_with_audio(bot_server: BotServer, tmp_pat
     assert result.ok, result.output
     assert (result.count("Successful call"), result.count("Failed call")) == (CALLS, 0)
 
-    calls = httpx.get(f"{bot_server.url}/api/calls", params={"limit": 200}).json()
+    calls = bot_server.get("/api/calls", params={"limit": 200}).json()
     ours = [
         c for c in calls if (c["caller"] or "").startswith(prefix) and c["started_at"] >= started
     ]

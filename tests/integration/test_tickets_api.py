@@ -1,7 +1,5 @@
 """A work order created in a conversation is readable at GET /api/tickets/{number}."""
 
-import httpx
-
 from tests.conftest import BotServer
 from tests.support.chat import events, run_chat
 
@@ -15,7 +13,7 @@ def test_ticket_from_a_complaint_is_served(bot_server: BotServer) -> None:
         },
     )
     number = events(turns, "ticket_created")[0]["ticket"]["number"]
-    response = httpx.get(f"{bot_server.url}/api/tickets/{number}")
+    response = bot_server.get(f"/api/tickets/{number}")
     assert response.status_code == 200
     ticket = response.json()
     assert ticket["number"] == number
@@ -25,6 +23,6 @@ def test_ticket_from_a_complaint_is_served(bot_server: BotServer) -> None:
 
 
 def test_unknown_ticket_is_404(bot_server: BotServer) -> None:
-    response = httpx.get(f"{bot_server.url}/api/tickets/000")
+    response = bot_server.get("/api/tickets/000")
     assert response.status_code == 404
     assert response.json()["detail"] == "No ticket numbered '000'."

@@ -40,7 +40,7 @@ async def test_greeting_transcript_reply_and_record(bot_server: BotServer) -> No
         assert caller.mic.speech_started_at is not None
         await wait_quiet(caller, quiet_s=1.0, timeout=45)  # a policy answer is long
         call = await wait_for_call(
-            bot_server.url, caller.call_id or "", lambda c: bool(caller_turns(c)), timeout=10
+            bot_server, caller.call_id or "", lambda c: bool(caller_turns(c)), timeout=10
         )
     finally:
         await caller.hang_up()
@@ -63,7 +63,7 @@ async def test_greeting_transcript_reply_and_record(bot_server: BotServer) -> No
     assert reply_at > caller.mic.speech_started_at
 
     ended = await wait_for_call(
-        bot_server.url, call["id"], lambda c: c["ended_at"] is not None, timeout=15
+        bot_server, call["id"], lambda c: c["ended_at"] is not None, timeout=15
     )
     recording, rate = sf.read(ended["recording"], dtype="int16")
     assert recording.ndim == 2 and recording.shape[1] == 2 and rate == 16000
@@ -71,12 +71,12 @@ async def test_greeting_transcript_reply_and_record(bot_server: BotServer) -> No
     assert caller_rms > 100 and bot_rms > 100  # both directions were recorded
     assert Path(ended["recording"]).stat().st_size > 16000 * 4
 
-    listed = httpx.get(f"{bot_server.url}/api/calls", params={"limit": 20}).json()
+    listed = bot_server.get("/api/calls", params={"limit": 20}).json()
     assert call["id"] in [c["id"] for c in listed]
 
 
 def test_unknown_call_is_404(bot_server: BotServer) -> None:
-    response = httpx.get(f"{bot_server.url}/api/calls/nope")
+    response = bot_server.get("/api/calls/nope")
     assert response.status_code == 404
     assert response.json()["detail"] == "No call with id 'nope'."
 

@@ -7,18 +7,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+from tests.conftest import BotServer
 
 Call = dict[str, Any]
 
 
 async def wait_for_call(
-    base_url: str, call_id: str, done: Callable[[Call], bool], timeout: float
+    bot: BotServer, call_id: str, done: Callable[[Call], bool], timeout: float
 ) -> Call:
     """Poll GET /api/calls/{id} until `done(call)` holds; fail with the last record seen."""
     deadline = time.monotonic() + timeout
     call: Call = {}
-    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+    async with bot.api() as client:
         while time.monotonic() < deadline:
             response = await client.get(f"/api/calls/{call_id}")
             if response.status_code == 200:
@@ -34,12 +34,12 @@ def caller_turns(call: Call) -> list[dict[str, Any]]:
 
 
 async def wait_for_caller(
-    base_url: str, caller: str, done: Callable[[Call], bool], timeout: float
+    bot: BotServer, caller: str, done: Callable[[Call], bool], timeout: float
 ) -> Call:
     """Like `wait_for_call`, for the latest call from `caller` (SIP calls are found by number)."""
     deadline = time.monotonic() + timeout
     seen: Call = {}
-    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+    async with bot.api() as client:
         while time.monotonic() < deadline:
             response = await client.get("/api/calls", params={"limit": 100})
             calls = [call for call in response.json() if call["caller"] == caller]

@@ -56,8 +56,10 @@ def play_pcap(path: Path) -> str:
 
 
 def scenario(name: str, workdir: Path, **values: object) -> Path:
-    """tests/sipp/NAME.xml with its $placeholders filled in, written into workdir."""
-    text = string.Template((SCENARIOS / f"{name}.xml").read_text()).substitute(values)
+    """tests/sipp/NAME.xml with its $placeholders filled in, written into workdir; `media`
+    (scenario XML that plays audio) is empty unless given."""
+    template = string.Template((SCENARIOS / f"{name}.xml").read_text())
+    text = template.substitute({"media": "", **values})
     path = workdir / f"{name}.xml"
     path.write_text(text)
     return path
