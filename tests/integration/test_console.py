@@ -146,7 +146,7 @@ async def test_supervisor_listens_in_to_an_escalated_call(
             await page.locator("#listen:not([disabled])").click(timeout=5000)
             await page.locator("#listen-state", has_text="正在监听").wait_for(timeout=10000)
             await page.wait_for_function(
-                "Number(document.querySelector('#listen-meter div').dataset.peak || 0) > 0.02",
+                "Number(document.querySelector('#listen-meter span').dataset.peak || 0) > 0.02",
                 timeout=15000,
             )
             await page.click("#listen")

@@ -33,7 +33,7 @@ def escalating_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServ
     server = BotServer(
         tmp_path_factory.mktemp("escalation"),
         HOTLINE_SIP__AGENT_QUEUES=f'{{"default": "sip:8001@127.0.0.1:{AGENT_PORT}"}}',
-        HOTLINE_SIP__RING_TIMEOUT_S="3",
+        HOTLINE_SIP__RING_TIMEOUT_S="5",
     )
     try:
         server.wait_ready()
@@ -42,15 +42,20 @@ def escalating_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServ
         server.stop()
 
 
+def loud(payload: bytes) -> bool:
+    """A µ-law packet with speech in it, not silence."""
+    return float(np.sqrt(np.mean(ulaw_decode(payload).astype(np.float64) ** 2))) > 300
+
+
 def words(text: str, path: Path) -> Path:
     return write_ulaw(write_wav(path.with_suffix(".wav"), speak(text, 8000), 8000), path)
 
 
 async def escalate(
     bot: BotServer, workdir: Path, caller: str, agent_scenario: str, **agent: object
-) -> tuple[dict[str, Any], RtpCapture]:
+) -> tuple[dict[str, Any], RtpCapture, RtpCapture]:
     """The caller presses 0 for a person (RFC 4733), refuses REFER, talks on; the agent is
-    `agent_scenario`."""
+    `agent_scenario`. Returns the call record and what the agent and the caller received."""
     workdir.mkdir()
     talk = words("你好，我家楼下的工地晚上一直施工，很吵", workdir / "talk.ul")
     caller_xml = scenario(
@@ -63,14 +68,18 @@ async def escalate(
         media=stream_ulaw(talk),
     )
     agent_leg = SippCallee(agent_scenario, workdir / "agent", port=AGENT_PORT, **agent)
-    with RtpCapture(workdir / "agent.pcap", agent_leg.media_port) as capture:
+    caller_media = free_udp_port()
+    with (
+        RtpCapture(workdir / "agent.pcap", agent_leg.media_port) as capture,
+        RtpCapture(workdir / "caller.pcap", caller_media) as caller_capture,
+    ):
         async with agent_leg:
             caller_result = await run_sipp(
                 caller_xml,
                 "-m",
                 "1",
                 "-mp",
-                str(free_udp_port()),
+                str(caller_media),
                 f"127.0.0.1:{bot.sip_port}",
                 timeout_s=60,
                 workdir=workdir,
@@ -81,13 +90,13 @@ async def escalate(
     call = await wait_for_caller(
         bot, caller, lambda c: any(e["type"] == "transferred" for e in c["events"]), 20
     )
-    return call, capture
+    return call, capture, caller_capture
 
 
 async def test_agent_gets_the_caller_when_refer_is_refused(
     escalating_bot: BotServer, tmp_path: Path
 ) -> None:
-    call, capture = await escalate(
+    call, capture, _ = await escalate(
         escalating_bot, tmp_path / "bridge", "13900000031", "callee_listens", listen_ms=8000
     )
     transferred = next(e for e in call["events"] if e["type"] == "transferred")
@@ -105,9 +114,22 @@ async def test_agent_gets_the_caller_when_refer_is_refused(
 
 
 async def test_no_agent_means_a_callback_ticket(escalating_bot: BotServer, tmp_path: Path) -> None:
-    call, _ = await escalate(escalating_bot, tmp_path / "nobody", "13900000032", "callee_no_answer")
+    call, _, heard = await escalate(
+        escalating_bot, tmp_path / "nobody", "13900000032", "callee_no_answer"
+    )
     transferred = next(e for e in call["events"] if e["type"] == "transferred")
     assert transferred["outcome"] == "failed"
+    # While the agent's phone rang (5 s) the caller was never left in silence for long: the
+    # hold prompt came again every few seconds.
+    asked = next(e for e in call["events"] if e["type"] == "transfer")["at"]
+    spoken = [
+        packet.time
+        for packet in heard.packets()
+        if asked <= packet.time <= transferred["at"] and loud(packet.payload)
+    ]
+    assert spoken, "the caller heard nothing while the agent's phone rang"
+    gaps = np.diff([*spoken, transferred["at"]])
+    assert gaps.max() < 3.5, f"{gaps.max():.1f} s of silence while waiting for an agent"
     call = await wait_for_caller(
         escalating_bot,
         "13900000032",
