@@ -139,7 +139,7 @@ async def test_supervisor_listens_in_to_an_escalated_call(
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = await browser.new_page()
             await sign_in(page, console_bot, "supervisor")
-            row = page.locator("#live tr.live", has_text="with agent")
+            row = page.locator("#live tr.live", has_text="人工坐席通话中")
             await row.wait_for(timeout=30000)
             assert "139****0001" in await row.inner_text()
             await row.click()
