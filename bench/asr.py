@@ -3,9 +3,12 @@
 Builds its own test set: every sentence of bench/asr_sentences.txt rendered by two offline
 voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and through a simulated
 phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
-are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run.
+are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run, and
+the city's place names (`asr.place_names`) with no place names and with them as hotwords.
+`cer` is over every sentence, `cer_addresses` over those naming a place. Transcripts are scored
+with numbers in one written form (18号 = 十八号).
 
-    .venv/bin/python -m bench.asr [--limit N]
+    .venv/bin/python -m bench.asr [--limit N] [--voices baker] [--conditions phone]
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import statistics
 import subprocess
 import tempfile
@@ -29,11 +33,13 @@ from bot.model_cache import ASSETS
 from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
-from tests.support.speech import cer
+from tests.support.speech import cer, scoring_form
 
 SENTENCES = Path(__file__).with_name("asr_sentences.txt")
 CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
 Renderer = Callable[[str], tuple[np.ndarray, int]]
+CONDITIONS = ("16k", "phone", "phone+noise")
+ADDRESS = re.compile(r"(?<!小)区|街道")  # sentences naming a district or subdistrict
 
 
 def sentences() -> list[str]:
@@ -86,6 +92,8 @@ def condition(pcm: np.ndarray, rate: int, name: str) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="use only the first N sentences")
+    parser.add_argument("--voices", default="baker,espeak-ng", help="comma-separated")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated")
     args = parser.parse_args()
     settings = load_settings()
     texts = sentences()[: args.limit]
@@ -95,27 +103,36 @@ def main() -> None:
             update={"window_s": 30, "initial_prompt": "以下是普通话的句子。"}
         ),
         "configured": settings.asr,
+        "no-place-names": settings.asr.model_copy(update={"place_names_via": "off"}),
+        "place-names-as-hotwords": settings.asr.model_copy(update={"place_names_via": "hotwords"}),
     }
-    voices: dict[str, Renderer] = {"baker": baker_renderer(), "espeak-ng": espeak_renderer}
+    renderers: dict[str, Callable[[], Renderer]] = {
+        "baker": baker_renderer,
+        "espeak-ng": lambda: espeak_renderer,
+    }
+    voices = {name: renderers[name]() for name in args.voices.split(",")}
     results: dict[tuple[str, str, str], dict[str, float]] = {}
     for config_name, config in configs.items():
         transcriber = WhisperTranscriber(model_dir, config)
         for voice_name, render in voices.items():
-            for condition_name in ("16k", "phone", "phone+noise"):
-                errors = chars = 0.0
+            for condition_name in args.conditions.split(","):
+                errors = {"all": 0.0, "addresses": 0.0}
+                chars = {"all": 0.0, "addresses": 0.0}
                 latencies, rtfs = [], []
                 for text in texts:
                     pcm, rate = cached(voice_name, render, text)
                     audio = condition(pcm, rate, condition_name)
                     result = transcriber.transcribe_sync(audio.tobytes())
-                    length = len([c for c in text if c.isalnum()])
-                    errors += cer(text, result.text) * length
-                    chars += length
+                    length = len(scoring_form(text))
+                    for subset in ("all", "addresses") if ADDRESS.search(text) else ("all",):
+                        errors[subset] += cer(text, result.text) * length
+                        chars[subset] += length
                     latencies.append(result.decode_s * 1000)
                     rtfs.append(result.decode_s / result.audio_s)
                 ordered = sorted(latencies)
                 results[(config_name, voice_name, condition_name)] = {
-                    "cer": errors / chars,
+                    "cer": errors["all"] / chars["all"],
+                    "cer_addresses": errors["addresses"] / max(1, chars["addresses"]),
                     "latency_p50_ms": statistics.median(ordered),
                     "latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
                     "rtf": statistics.mean(rtfs),

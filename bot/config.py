@@ -42,6 +42,8 @@ class ModelsConfig(_Section):
 class AsrConfig(_Section):
     language: str
     initial_prompt: str
+    place_names: list[str] = Field(description="the city's districts and streets")
+    place_names_via: Literal["prompt", "hotwords", "off"]
     beam_size: int = Field(ge=1, le=10)
     cpu_threads: int = Field(ge=1)
     window_s: int = Field(ge=8, le=30)

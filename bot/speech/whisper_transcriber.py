@@ -15,12 +15,15 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
+from loguru import logger
 
 from bot.config import AsrConfig
 from bot.speech.transcript_guard import clean_transcript
 
 SAMPLE_RATE = 16000
 FRAMES_PER_SECOND = 100
+# Whisper keeps at most this many prompt tokens (half its 448-token text context, minus one).
+PROMPT_TOKENS = 223
 # Below this RMS (int16 full scale = 1.0) an utterance is line noise: not worth decoding.
 MIN_RMS = 0.003
 
@@ -57,6 +60,33 @@ class WhisperTranscriber:
             num_workers=config.max_concurrent,
         )
         self._slots = asyncio.Semaphore(config.max_concurrent)
+        # The city's place names reach the decoder either inside the prompt text or as
+        # faster-whisper hotwords (placed before the prompt); bench/asr.py compares the two.
+        places = "、".join(self._fitting(config)) if config.place_names_via != "off" else ""
+        self._prompt = config.initial_prompt
+        self._hotwords = None
+        if places and config.place_names_via == "prompt":
+            self._prompt = f"本市地名：{places}。{config.initial_prompt}"
+        elif places:
+            self._hotwords = places
+
+    def _fitting(self, config: AsrConfig) -> list[str]:
+        """The place names that fit beside the prompt in Whisper's prompt window (the decoder
+        silently drops the oldest prompt tokens beyond it)."""
+        tokens = self._model.hf_tokenizer
+        budget = PROMPT_TOKENS - len(tokens.encode(f" 本市地名：。{config.initial_prompt}").ids)
+        kept: list[str] = []
+        for name in config.place_names:
+            budget -= len(tokens.encode(f"{name}、", add_special_tokens=False).ids)
+            if budget < 0:
+                logger.warning(
+                    f"asr.place_names: {len(config.place_names) - len(kept)} of "
+                    f"{len(config.place_names)} names do not fit in Whisper's prompt and are "
+                    f"not used (from '{name}' on); list the most called places first"
+                )
+                break
+            kept.append(name)
+        return kept
 
     def transcribe_sync(self, pcm16: bytes) -> Transcript:
         """Decode one utterance (int16 little-endian, 16 kHz mono) in the calling thread."""
@@ -74,7 +104,8 @@ class WhisperTranscriber:
                 audio,
                 language=self._config.language,
                 beam_size=self._config.beam_size,
-                initial_prompt=self._config.initial_prompt,
+                initial_prompt=self._prompt,
+                hotwords=self._hotwords,
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 compression_ratio_threshold=self._config.max_compression_ratio,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -35,10 +36,37 @@ def write_wav(
     return path
 
 
+DIGITS = dict(zip("零〇一幺二两三四五六七八九", "0011223456789", strict=True))
+UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMERAL_RUN = re.compile(f"[{''.join(DIGITS)}{''.join(UNITS)}万]+")
+
+
+def _arabic(run: str) -> str:
+    """一三八零零 → 13800 (read digit by digit); 一百二十 → 120, 十八 → 18 (a quantity)."""
+    if not any(c in UNITS or c == "万" for c in run):
+        return "".join(DIGITS[c] for c in run)
+    total = section = digit = 0
+    for c in run:
+        if c in DIGITS:
+            digit = int(DIGITS[c])
+        elif c == "万":
+            total += (section + digit) * 10000
+            section = digit = 0
+        else:
+            section += (digit or 1) * UNITS[c]
+            digit = 0
+    return str(total + section + digit)
+
+
+def scoring_form(text: str) -> list[str]:
+    """The characters a transcript is scored on: no punctuation or spaces, and numbers in
+    one written form (a caller's "18号" and "十八号" are the same words)."""
+    return [c for c in _NUMERAL_RUN.sub(lambda m: _arabic(m.group()), text) if c.isalnum()]
+
+
 def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate, ignoring punctuation and spaces."""
-    keep = lambda text: [c for c in text if c.isalnum()]  # noqa: E731
-    ref, hyp = keep(reference), keep(hypothesis)
+    """Character error rate on the scoring form of both texts."""
+    ref, hyp = scoring_form(reference), scoring_form(hypothesis)
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         previous, row[0] = row[0], i
@@ -49,9 +77,8 @@ def cer(reference: str, hypothesis: str) -> float:
 
 def recall(reference: str, hypothesis: str) -> float:
     """Share of the reference's characters heard, in order, somewhere in the hypothesis
-    (longest common subsequence; punctuation and spaces ignored)."""
-    keep = lambda text: [c for c in text if c.isalnum()]  # noqa: E731
-    ref, hyp = keep(reference), keep(hypothesis)
+    (longest common subsequence, on the scoring form of both)."""
+    ref, hyp = scoring_form(reference), scoring_form(hypothesis)
     row = [0] * (len(hyp) + 1)
     for r in ref:
         previous = 0
