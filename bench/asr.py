@@ -4,7 +4,7 @@ Builds its own test set: every sentence of bench/asr_sentences.txt rendered by t
 voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and through a simulated
 phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
 are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run, and
-the city's place names (`asr.place_names`) with no place names and with them as hotwords.
+the city's place names (`asr.place_names`) in the decoder prompt and as hotwords.
 `cer` is over every sentence, `cer_addresses` over those naming a place. Transcripts are scored
 with numbers in one written form (18号 = 十八号).
 
@@ -103,7 +103,7 @@ def main() -> None:
             update={"window_s": 30, "initial_prompt": "以下是普通话的句子。"}
         ),
         "configured": settings.asr,
-        "no-place-names": settings.asr.model_copy(update={"place_names_via": "off"}),
+        "place-names-in-prompt": settings.asr.model_copy(update={"place_names_via": "prompt"}),
         "place-names-as-hotwords": settings.asr.model_copy(update={"place_names_via": "hotwords"}),
     }
     renderers: dict[str, Callable[[], Renderer]] = {
