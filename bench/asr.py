@@ -122,7 +122,8 @@ def main() -> None:
                 for text in texts:
                     pcm, rate = cached(voice_name, render, text)
                     audio = condition(pcm, rate, condition_name)
-                    result = transcriber.transcribe_sync(audio.tobytes())
+                    places = config_name.startswith("place-names")
+                    result = transcriber.transcribe_sync(audio.tobytes(), places)
                     length = len(scoring_form(text))
                     for subset in ("all", "addresses") if ADDRESS.search(text) else ("all",):
                         errors[subset] += cer(text, result.text) * length

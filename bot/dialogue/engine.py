@@ -37,6 +37,10 @@ class DialogueSession(Protocol):
         """The caller has said nothing for a while."""
         ...
 
+    def expected_slot_type(self) -> str | None:
+        """The type of the slot the bot just asked for (address, phone …), if any."""
+        ...
+
 
 class DialogueEngine(Protocol):
     def new_session(

@@ -540,6 +540,10 @@ class FlowSession:
         self.ended = True
         self._waiting = None
 
+    def expected_slot_type(self) -> str | None:
+        slot = self._expectation().slot
+        return slot.type if slot is not None else None
+
     def _expectation(self) -> Expectation:
         if self._waiting is not None:
             return self._waiting.expectation

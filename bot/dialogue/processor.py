@@ -23,6 +23,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from bot.dialogue.engine import DialogueSession, Reply
+from bot.speech.whisper_stt import ExpectedAnswerFrame
 
 
 @dataclass
@@ -108,3 +109,6 @@ class DialogueProcessor(FrameProcessor):
         await self.push_frame(TTSSpeakFrame(text="".join(reply.text for reply in replies)))
         if any(reply.hangup for reply in replies):
             await self.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)
+        else:
+            expected = ExpectedAnswerFrame(self._session.expected_slot_type())
+            await self.push_frame(expected, FrameDirection.UPSTREAM)

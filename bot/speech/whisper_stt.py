@@ -19,6 +19,7 @@ import soxr
 from pipecat.frames.frames import (
     Frame,
     InterimTranscriptionFrame,
+    SystemFrame,
     TranscriptionFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
@@ -32,6 +33,14 @@ from bot.speech.pause_tracker import PauseTracker
 from bot.speech.whisper_transcriber import SAMPLE_RATE, Transcript, WhisperTranscriber
 
 PRE_ROLL_S = 0.4
+
+
+@dataclass
+class ExpectedAnswerFrame(SystemFrame):
+    """Sent upstream by the dialogue after each reply: the type of the slot the bot just
+    asked for (address, phone …), or None, so the ASR can listen for the right words."""
+
+    slot_type: str | None
 
 
 @dataclass
@@ -56,6 +65,7 @@ class WhisperSTTService(STTService):
             **kwargs,  # type: ignore[arg-type]
         )
         self._transcriber = transcriber
+        self._places = False  # the bot asked for an address
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s
         self._speculate_after_s = speculate_after_s
@@ -77,7 +87,8 @@ class WhisperSTTService(STTService):
         return soxr.resample(samples, self.sample_rate, SAMPLE_RATE, quality="HQ").tobytes()
 
     def _decode(self, pcm: bytes) -> asyncio.Task[Transcript]:
-        return self.create_task(self._transcriber.transcribe(self._to_16k(pcm)), "whisper-decode")
+        decode = self._transcriber.transcribe(self._to_16k(pcm), self._places)
+        return self.create_task(decode, "whisper-decode")
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
         if self._utterance is None:
@@ -104,6 +115,9 @@ class WhisperSTTService(STTService):
             self._speculation = _Speculation(cut, self._decode(bytes(self._utterance[:cut])))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, ExpectedAnswerFrame):
+            self._places = frame.slot_type == "address"
+            return
         await super().process_frame(frame, direction)
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._begin_utterance()
@@ -140,7 +154,8 @@ class WhisperSTTService(STTService):
                 return
             if self._speculation is not None:
                 continue  # the caller is pausing; the final decode already has the CPU
-            result = await self._transcriber.transcribe(self._to_16k(bytes(self._utterance)))
+            audio = self._to_16k(bytes(self._utterance))
+            result = await self._transcriber.transcribe(audio, self._places)
             if result.text and self._utterance is not None:
                 await self.push_frame(
                     InterimTranscriptionFrame(

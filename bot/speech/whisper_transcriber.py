@@ -62,13 +62,16 @@ class WhisperTranscriber:
         self._slots = asyncio.Semaphore(config.max_concurrent)
         # The city's place names reach the decoder either inside the prompt text or as
         # faster-whisper hotwords (placed before the prompt); bench/asr.py compares the two.
+        # They are used only for utterances that should hold an address: elsewhere they pull
+        # short answers towards place names (是的 → 西丽).
         places = "、".join(self._fitting(config)) if config.place_names_via != "off" else ""
         self._prompt = config.initial_prompt
-        self._hotwords = None
+        self._hotwords: str | None = None
+        self._place_prompt, self._place_hotwords = self._prompt, self._hotwords
         if places and config.place_names_via == "prompt":
-            self._prompt = f"本市地名：{places}。{config.initial_prompt}"
+            self._place_prompt = f"本市地名：{places}。{config.initial_prompt}"
         elif places:
-            self._hotwords = places
+            self._place_hotwords = places
 
     def _fitting(self, config: AsrConfig) -> list[str]:
         """The place names that fit beside the prompt in Whisper's prompt window (the decoder
@@ -88,8 +91,9 @@ class WhisperTranscriber:
             kept.append(name)
         return kept
 
-    def transcribe_sync(self, pcm16: bytes) -> Transcript:
-        """Decode one utterance (int16 little-endian, 16 kHz mono) in the calling thread."""
+    def transcribe_sync(self, pcm16: bytes, places: bool = False) -> Transcript:
+        """Decode one utterance (int16 little-endian, 16 kHz mono) in the calling thread;
+        `places`: it should hold an address, so the city's place names are used."""
         audio = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
         audio_s = len(audio) / SAMPLE_RATE
         started = time.perf_counter()
@@ -104,8 +108,8 @@ class WhisperTranscriber:
                 audio,
                 language=self._config.language,
                 beam_size=self._config.beam_size,
-                initial_prompt=self._prompt,
-                hotwords=self._hotwords,
+                initial_prompt=self._place_prompt if places else self._prompt,
+                hotwords=self._place_hotwords if places else self._hotwords,
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 compression_ratio_threshold=self._config.max_compression_ratio,
@@ -126,7 +130,7 @@ class WhisperTranscriber:
         text = clean_transcript("".join(kept), self._config.initial_prompt)
         return Transcript(text, audio_s, time.perf_counter() - started)
 
-    async def transcribe(self, pcm16: bytes) -> Transcript:
+    async def transcribe(self, pcm16: bytes, places: bool = False) -> Transcript:
         """Decode off the event loop; callers beyond `max_concurrent` queue instead of thrashing."""
         async with self._slots:
-            return await asyncio.to_thread(self.transcribe_sync, pcm16)
+            return await asyncio.to_thread(self.transcribe_sync, pcm16, places)

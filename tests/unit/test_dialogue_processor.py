@@ -11,6 +11,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.dialogue.engine import Reply
 from bot.dialogue.processor import CallConnectedFrame, DialogueEventsFrame, DialogueProcessor
+from bot.speech.whisper_stt import ExpectedAnswerFrame
 
 
 class EchoSession:
@@ -32,6 +33,9 @@ class EchoSession:
     def take_events(self) -> list[dict[str, object]]:
         events, self.events = self.events, []
         return events
+
+    def expected_slot_type(self) -> str | None:
+        return None
 
 
 def transcript(text: str) -> TranscriptionFrame:
@@ -109,3 +113,31 @@ async def test_caller_speech_cancels_the_silence_reprompt() -> None:
         ],
         expected_down_frames=[BotStoppedSpeakingFrame, VADUserStartedSpeakingFrame],
     )
+
+
+async def test_each_reply_tells_the_asr_what_answer_to_expect() -> None:
+    _, up = await run_test(
+        DialogueProcessor(AskingSession()),
+        frames_to_send=[CallConnectedFrame(), transcript("我要投诉噪音")],
+        expected_down_frames=[
+            TTSSpeakFrame,
+            TranscriptionFrame,
+            DialogueEventsFrame,
+            TTSSpeakFrame,
+        ],
+    )
+    expected = [f.slot_type for f in up if isinstance(f, ExpectedAnswerFrame)]
+    assert expected == [None, "address"]
+
+
+class AskingSession(EchoSession):
+    """Asks for the address once the caller has said what happened."""
+
+    def expected_slot_type(self) -> str | None:
+        return "address" if self.asked else None
+
+    async def handle(self, utterance: str) -> list[Reply]:
+        self.asked = True
+        return await super().handle(utterance)
+
+    asked = False

@@ -21,29 +21,30 @@ def transcriber(settings: Settings, cache_dir: Path, **asr: object) -> WhisperTr
 def test_place_names_go_into_the_prompt_or_hotwords(settings: Settings, cache_dir: Path) -> None:
     names = ["福田区", "罗湖区", "梅林"]
     in_prompt = transcriber(settings, cache_dir, place_names=names, place_names_via="prompt")
-    assert in_prompt._prompt.startswith("本市地名：福田区、罗湖区、梅林。")
-    assert in_prompt._hotwords is None
+    assert in_prompt._place_prompt.startswith("本市地名：福田区、罗湖区、梅林。")
+    assert in_prompt._place_hotwords is None
+    assert in_prompt._prompt == settings.asr.initial_prompt  # other answers: no place names
     as_hotwords = transcriber(settings, cache_dir, place_names=names, place_names_via="hotwords")
-    assert as_hotwords._hotwords == "福田区、罗湖区、梅林"
-    assert as_hotwords._prompt == settings.asr.initial_prompt
+    assert as_hotwords._place_hotwords == "福田区、罗湖区、梅林"
+    assert as_hotwords._place_prompt == settings.asr.initial_prompt
     off = transcriber(settings, cache_dir, place_names=names, place_names_via="off")
-    assert (off._prompt, off._hotwords) == (settings.asr.initial_prompt, None)
+    assert (off._place_prompt, off._place_hotwords) == (settings.asr.initial_prompt, None)
 
 
 def test_names_beyond_the_prompt_window_are_left_out(settings: Settings, cache_dir: Path) -> None:
     many = [f"{name}{i}号" for i in range(60) for name in ("新安", "西乡")]
     fitted = transcriber(settings, cache_dir, place_names=many, place_names_via="prompt")
-    tokens = fitted._model.hf_tokenizer.encode(" " + fitted._prompt).ids
-    assert len(tokens) <= PROMPT_TOKENS
-    assert fitted._prompt.endswith(settings.asr.initial_prompt)  # the vocabulary stays
-    assert "新安0号" in fitted._prompt and "西乡59号" not in fitted._prompt
+    prompt = fitted._place_prompt
+    assert len(fitted._model.hf_tokenizer.encode(" " + prompt).ids) <= PROMPT_TOKENS
+    assert prompt.endswith(settings.asr.initial_prompt)  # the vocabulary stays
+    assert "新安0号" in prompt and "西乡59号" not in prompt
 
 
 def test_an_address_is_heard(settings: Settings, cache_dir: Path) -> None:
     audio = speak("福田区梅林街道", 16000)
     silence = np.zeros(4000, dtype=np.int16)
     heard = transcriber(settings, cache_dir).transcribe_sync(
-        np.concatenate([silence, audio, silence]).tobytes()
+        np.concatenate([silence, audio, silence]).tobytes(), places=True
     )
     assert cer("福田区梅林街道", heard.text) <= 0.3, heard.text
 

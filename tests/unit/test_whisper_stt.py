@@ -13,7 +13,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.config import Settings
 from bot.model_cache import ASSETS
-from bot.speech.whisper_stt import WhisperSTTService
+from bot.speech.whisper_stt import ExpectedAnswerFrame, WhisperSTTService
 from bot.speech.whisper_transcriber import WhisperTranscriber
 from tests.support.speech import cer, speak
 
@@ -83,10 +83,12 @@ class CountingTranscriber:
     def __init__(self, inner: WhisperTranscriber) -> None:
         self.inner = inner
         self.decoded_s: list[float] = []
+        self.places: list[bool] = []
 
-    async def transcribe(self, pcm16: bytes):  # type: ignore[no-untyped-def]
+    async def transcribe(self, pcm16: bytes, places: bool = False):  # type: ignore[no-untyped-def]
         self.decoded_s.append(len(pcm16) / 2 / 16000)
-        return await self.inner.transcribe(pcm16)
+        self.places.append(places)
+        return await self.inner.transcribe(pcm16, places)
 
 
 def silence(seconds: float, rate: int = 16000) -> np.ndarray:
@@ -113,3 +115,19 @@ async def test_speech_after_a_pause_is_decoded_again(transcriber: WhisperTranscr
     assert len(counting.decoded_s) == 2
     assert counting.decoded_s[-1] > counting.decoded_s[0]  # the whole turn, not the first part
     assert cer(SENTENCE, finals[0].text) <= 0.3, finals[0].text
+
+
+async def test_place_names_are_listened_for_only_after_an_address_question(
+    transcriber: WhisperTranscriber,
+) -> None:
+    counting = CountingTranscriber(transcriber)
+    pcm = np.concatenate([speak("福田区梅林街道", 16000), silence(0.5)])
+    stt = WhisperSTTService(transcriber=counting, interim_interval_s=10)  # type: ignore[arg-type]
+    frames = [*turn(pcm, 16000), ExpectedAnswerFrame("address"), *turn(pcm, 16000)]
+    frames += [ExpectedAnswerFrame("yes_no"), *turn(pcm, 16000)]
+    await run_test(stt, frames_to_send=frames, expected_down_frames=None)
+    # Each turn's decodes (interim, at the pause, final) use the setting of their turn.
+    turns = [
+        used for i, used in enumerate(counting.places) if i == 0 or used != counting.places[i - 1]
+    ]
+    assert turns == [False, True, False]
