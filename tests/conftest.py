@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -114,11 +115,18 @@ class BotServer:
         self._log.close()
 
 
-@pytest.fixture(scope="session")
-def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
-    server = BotServer(tmp_path_factory.mktemp("bot"))
+@contextmanager
+def running_bot(workdir: Path, **env: str) -> Iterator[BotServer]:
+    """A `hotline serve` that is ready for calls, stopped when the block ends."""
+    server = BotServer(workdir, **env)
     try:
         server.wait_ready()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    with running_bot(tmp_path_factory.mktemp("bot")) as server:
+        yield server

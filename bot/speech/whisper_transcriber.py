@@ -66,8 +66,7 @@ class WhisperTranscriber:
         # short answers towards place names (是的 → 西丽).
         places = "、".join(self._fitting(config)) if config.place_names_via != "off" else ""
         self._prompt = config.initial_prompt
-        self._hotwords: str | None = None
-        self._place_prompt, self._place_hotwords = self._prompt, self._hotwords
+        self._place_prompt, self._place_hotwords = self._prompt, None
         if places and config.place_names_via == "prompt":
             self._place_prompt = f"本市地名：{places}。{config.initial_prompt}"
         elif places:
@@ -109,7 +108,7 @@ class WhisperTranscriber:
                 language=self._config.language,
                 beam_size=self._config.beam_size,
                 initial_prompt=self._place_prompt if places else self._prompt,
-                hotwords=self._place_hotwords if places else self._hotwords,
+                hotwords=self._place_hotwords if places else None,
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 compression_ratio_threshold=self._config.max_compression_ratio,

@@ -16,7 +16,7 @@ import redis.asyncio as redis
 
 from bot.tickets.store import TicketStore
 from bot.tickets.ticket import Ticket
-from tests.conftest import BotServer
+from tests.conftest import BotServer, running_bot
 from tests.support.private_redis import PrivateRedis
 from tests.support.sip_peers import SippCallee, write_ulaw
 from tests.support.speech import speak, write_wav
@@ -43,16 +43,12 @@ def answers_file(words: list[str], path: Path) -> Path:
 
 @pytest.fixture
 def campaign_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
-    server = BotServer(
+    with running_bot(
         tmp_path_factory.mktemp("campaign-worker"),
         HOTLINE_SIP__RING_TIMEOUT_S="3",
         HOTLINE_CAMPAIGNS__LEASE_S="3",
-    )
-    try:
-        server.wait_ready()
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def create(worker: BotServer, csv: str, **settings: object) -> dict[str, Any]:

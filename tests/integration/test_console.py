@@ -4,7 +4,8 @@ transcript, and listens in to an escalated call; nobody else gets in."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,12 +13,12 @@ import numpy as np
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from tests.conftest import BotServer, free_udp_port
+from tests.conftest import BotServer, free_udp_port, running_bot
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     SippCallee,
+    call_once,
     play_pcap,
-    run_sipp,
     scenario,
     stream_ulaw,
     write_ulaw,
@@ -41,21 +42,28 @@ AGENT_PORT = free_udp_port()
 
 @pytest.fixture(scope="module")
 def console_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
-    server = BotServer(
+    with running_bot(
         tmp_path_factory.mktemp("console"),
         HOTLINE_SIP__AGENT_QUEUES=f'{{"default": "sip:8001@127.0.0.1:{AGENT_PORT}"}}',
-    )
-    try:
-        server.wait_ready()
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def speech(text: str, path: Path, repeat: int = 1) -> Path:
     """`text` spoken `repeat` times as a µ-law file for sipp."""
     audio = np.tile(speak(text, 8000), repeat)
     return write_ulaw(write_wav(path.with_suffix(".wav"), audio, 8000), path)
+
+
+@asynccontextmanager
+async def browser_page() -> AsyncIterator[Page]:
+    """A page in a fresh headless Chromium, closed with the block."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield await browser.new_page()
+        finally:
+            await browser.close()
 
 
 async def sign_in(page: Page, bot: BotServer, role: str) -> None:
@@ -69,13 +77,9 @@ async def sign_in(page: Page, bot: BotServer, role: str) -> None:
 
 def sipp_caller(bot: BotServer, xml: Path, workdir: Path) -> asyncio.Task[object]:
     return asyncio.create_task(
-        run_sipp(
+        call_once(
             xml,
-            "-m",
-            "1",
-            "-mp",
-            str(free_udp_port()),
-            f"127.0.0.1:{bot.sip_port}",
+            bot.sip_port,
             timeout_s=60,
             workdir=workdir,
         )
@@ -94,9 +98,7 @@ async def test_console_shows_a_live_call_and_its_transcript(
         media=stream_ulaw(speech("我想问一下公积金怎么提取", tmp_path / "q.ul")),
     )
     call = sipp_caller(console_bot, xml, tmp_path)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = await browser.new_page()
+    async with browser_page() as page:
         await sign_in(page, console_bot, "supervisor")
         assert "supervisor" in await page.locator("#user").inner_text()
         row = page.locator("#live tr.live", has_text="139****5678")
@@ -111,7 +113,6 @@ async def test_console_shows_a_live_call_and_its_transcript(
         assert "今日来电" in figures and "平均响应" in figures
         assert (await call).ok  # type: ignore[attr-defined]
         await row.wait_for(state="detached", timeout=10000)  # gone when the caller hangs up
-        await browser.close()
 
 
 async def test_supervisor_listens_in_to_an_escalated_call(
@@ -135,9 +136,7 @@ async def test_supervisor_listens_in_to_an_escalated_call(
     )
     async with agent:
         call = sipp_caller(console_bot, caller_xml, tmp_path)
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = await browser.new_page()
+        async with browser_page() as page:
             await sign_in(page, console_bot, "supervisor")
             row = page.locator("#live tr.live", has_text="人工坐席通话中")
             await row.wait_for(timeout=30000)
@@ -151,7 +150,6 @@ async def test_supervisor_listens_in_to_an_escalated_call(
             )
             await page.click("#listen")
             await page.locator("#listen-state", has_text="监听已结束").wait_for(timeout=5000)
-            await browser.close()
         assert (await call).ok  # type: ignore[attr-defined]
         assert (await agent.result()).ok
     async with console_bot.api() as client:
@@ -163,9 +161,7 @@ async def test_supervisor_listens_in_to_an_escalated_call(
 
 
 async def test_nobody_else_gets_in(console_bot: BotServer) -> None:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = await browser.new_page()
+    async with browser_page() as page:
         await page.goto(f"{console_bot.url}/console")
         await page.wait_for_url("**/login?next=/console")  # not signed in: the login form
         status = await page.evaluate("fetch('/api/console/overview').then(r => r.status)")
@@ -174,7 +170,6 @@ async def test_nobody_else_gets_in(console_bot: BotServer) -> None:
         await page.fill("#password", "wrong")
         await page.click("button[type=submit]")
         await page.locator("#error", has_text="用户名或密码错误").wait_for(timeout=5000)
-        await browser.close()
     async with httpx.AsyncClient(base_url=console_bot.url, timeout=5) as anonymous:
         for path in ("/api/calls", "/api/console/overview", "/api/tickets/1", "/api/campaigns/x"):
             refused = await anonymous.get(path)

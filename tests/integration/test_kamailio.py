@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BotServer, free_udp_port
-from tests.support.sip_peers import Kamailio, SippResult, run_sipp, scenario
+from tests.conftest import BotServer
+from tests.support.sip_peers import Kamailio, SippResult, call_once, scenario
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +32,9 @@ def sip_callers(worker: BotServer) -> list[str]:
 
 async def call_through(proxy: Kamailio, caller: str, workdir: Path) -> SippResult:
     xml = scenario("caller", workdir, caller=caller, lead_ms=300, listen_ms=1000, media="")
-    return await run_sipp(
+    return await call_once(
         xml,
-        "-m",
-        "1",
-        "-mp",
-        str(free_udp_port()),
-        f"127.0.0.1:{proxy.port}",
+        proxy.port,
         timeout_s=20,
         workdir=workdir,
     )

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from telephony.g711 import ulaw_decode
-from tests.conftest import BotServer, free_udp_port
+from tests.conftest import BotServer, free_udp_port, running_bot
 from tests.support.calls import wait_for_caller
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     RtpCapture,
     SippCallee,
+    call_once,
     play_pcap,
-    run_sipp,
     scenario,
     stream_ulaw,
     write_ulaw,
@@ -30,16 +30,12 @@ AGENT_PORT = free_udp_port()
 
 @pytest.fixture(scope="module")
 def escalating_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
-    server = BotServer(
+    with running_bot(
         tmp_path_factory.mktemp("escalation"),
         HOTLINE_SIP__AGENT_QUEUES=f'{{"default": "sip:8001@127.0.0.1:{AGENT_PORT}"}}',
         HOTLINE_SIP__RING_TIMEOUT_S="5",
-    )
-    try:
-        server.wait_ready()
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def loud(payload: bytes) -> bool:
@@ -74,15 +70,12 @@ async def escalate(
         RtpCapture(workdir / "caller.pcap", caller_media) as caller_capture,
     ):
         async with agent_leg:
-            caller_result = await run_sipp(
+            caller_result = await call_once(
                 caller_xml,
-                "-m",
-                "1",
-                "-mp",
-                str(caller_media),
-                f"127.0.0.1:{bot.sip_port}",
+                bot.sip_port,
                 timeout_s=60,
                 workdir=workdir,
+                media_port=caller_media,
             )
             agent_result = await agent_leg.result()
     assert caller_result.ok, caller_result.output

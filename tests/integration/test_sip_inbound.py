@@ -14,6 +14,7 @@ from tests.support.calls import caller_turns, wait_for_call, wait_for_caller
 from tests.support.sip_peers import (
     DTMF_PCAPS,
     RtpCapture,
+    call_once,
     play_pcap,
     run_sipp,
     scenario,
@@ -50,15 +51,12 @@ async def test_sipp_caller_is_transcribed_and_hears_the_answer(
         media=stream_ulaw(audio),
     )
     with RtpCapture(tmp_path / "bot.pcap", media_port) as capture:
-        result = await run_sipp(
+        result = await call_once(
             xml,
-            "-m",
-            "1",
-            "-mp",
-            str(media_port),
-            f"127.0.0.1:{bot_server.sip_port}",
+            bot_server.sip_port,
             timeout_s=40,
             workdir=tmp_path,
+            media_port=media_port,
         )
     assert result.ok, result.output
 
@@ -90,13 +88,9 @@ async def test_sipp_keypress_reaches_the_dialogue(bot_server: BotServer, tmp_pat
         listen_ms=4000,
         media=play_pcap(DTMF_PCAPS / "dtmf_2833_2.pcap"),
     )
-    result = await run_sipp(
+    result = await call_once(
         xml,
-        "-m",
-        "1",
-        "-mp",
-        str(free_udp_port()),
-        f"127.0.0.1:{bot_server.sip_port}",
+        bot_server.sip_port,
         timeout_s=30,
         workdir=tmp_path,
     )

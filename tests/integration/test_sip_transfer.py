@@ -14,7 +14,7 @@ from tests.conftest import free_udp_port
 from tests.support.sip_peers import (
     RtpCapture,
     SippCallee,
-    run_sipp,
+    call_once,
     scenario,
     started_endpoint,
     stream_ulaw,
@@ -45,13 +45,9 @@ async def test_blind_transfer_with_refer(tmp_path: Path) -> None:
         media="",
     )
     try:
-        result = await run_sipp(
+        result = await call_once(
             xml,
-            "-m",
-            "1",
-            "-mp",
-            str(free_udp_port()),
-            f"127.0.0.1:{endpoint.port}",
+            endpoint.port,
             timeout_s=20,
             workdir=tmp_path,
         )
@@ -95,13 +91,9 @@ async def test_refused_refer_falls_back_to_a_bridge(tmp_path: Path) -> None:
     try:
         with RtpCapture(tmp_path / "agent.pcap", agent.media_port) as capture:
             async with agent:
-                caller = await run_sipp(
+                caller = await call_once(
                     caller_xml,
-                    "-m",
-                    "1",
-                    "-mp",
-                    str(free_udp_port()),
-                    f"127.0.0.1:{endpoint.port}",
+                    endpoint.port,
                     timeout_s=30,
                     workdir=caller_dir,
                 )

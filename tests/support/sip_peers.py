@@ -111,6 +111,28 @@ async def run_sipp(
     return SippResult(process.returncode or 0, output.decode(errors="replace")[-3000:] + errors)
 
 
+async def call_once(
+    scenario_file: Path,
+    port: int,
+    *,
+    timeout_s: float,
+    workdir: Path,
+    media_port: int | None = None,
+) -> SippResult:
+    """One sipp call from `scenario_file` to 127.0.0.1:`port`, its RTP on `media_port`
+    (default: any free port)."""
+    return await run_sipp(
+        scenario_file,
+        "-m",
+        "1",
+        "-mp",
+        str(media_port or free_udp_port()),
+        f"127.0.0.1:{port}",
+        timeout_s=timeout_s,
+        workdir=workdir,
+    )
+
+
 class RtpCapture:
     """tcpdump on lo (UDP to `port`, or any BPF `expression`), started before the call and
     read afterwards."""
