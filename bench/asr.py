@@ -31,9 +31,8 @@ from bench.phone_channel import PHONE_RATE, phone_channel
 from bot.config import AsrConfig, load_settings
 from bot.model_cache import ASSETS
 from bot.speech.text_normalizer import normalize_for_speech
-from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
-from tests.support.speech import cer, scoring_form
+from tests.support.speech import caller_voice, cer, scoring_form
 
 SENTENCES = Path(__file__).with_name("asr_sentences.txt")
 CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
@@ -48,12 +47,7 @@ def sentences() -> list[str]:
 
 
 def baker_renderer() -> Renderer:
-    settings = load_settings()
-    voice = load_voice(
-        settings.project_path(settings.tts.voices_file),
-        settings.project_path(settings.models.cache_dir),
-        "zh",
-    )
+    voice = caller_voice()
 
     def render(text: str) -> tuple[np.ndarray, int]:
         pcm = b"".join(voice.synthesize(normalize_for_speech(text)))

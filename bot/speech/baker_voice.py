@@ -48,8 +48,9 @@ class BakerVoice:
 
     sample_rate = 24000
 
-    def __init__(self, model_dir: Path, name: str = "zh-baker") -> None:
+    def __init__(self, model_dir: Path, name: str = "zh-baker", length_scale: float = 1.0) -> None:
         self.name = name
+        self._length_scale = length_scale
         self._frontend = _load_frontend(model_dir / "baker_mapper.json")
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
@@ -68,7 +69,7 @@ class BakerVoice:
                 (
                     np.array([ids], np.int32),  # phoneme ids
                     np.array([0], np.int32),  # speaker
-                    np.array([1.0], np.float32),  # speed
+                    np.array([self._length_scale], np.float32),  # duration scale
                     np.array([1.0], np.float32),  # f0
                     np.array([1.0], np.float32),  # energy
                 ),

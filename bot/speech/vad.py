@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import webrtcvad
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams
+from pipecat.processors.audio.vad_processor import VADProcessor
+
+from bot.config import VadConfig
 
 SUPPORTED_RATES = (8000, 16000, 32000, 48000)
 FRAME_MS = 20
@@ -37,3 +40,18 @@ class WebRTCVADAnalyzer(VADAnalyzer):
 
     def voice_confidence(self, buffer: bytes) -> float:
         return 1.0 if self._vad.is_speech(buffer, self.sample_rate) else 0.0
+
+
+def turn_detector(config: VadConfig) -> VADProcessor:
+    """The call pipeline's VAD stage: audio in, VADUserStarted/StoppedSpeakingFrame out."""
+    return VADProcessor(
+        vad_analyzer=WebRTCVADAnalyzer(
+            aggressiveness=config.aggressiveness,
+            params=VADParams(
+                confidence=0.5,
+                start_secs=config.start_s,
+                stop_secs=config.stop_s,
+                min_volume=config.min_volume,
+            ),
+        )
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.model_cache import ASSETS
 from bot.speech.baker_voice import BakerVoice
@@ -25,6 +25,12 @@ class VoiceEntry(BaseModel):
     engine: Literal["piper", "baker"]
     asset: str | None = None
     model: Path | None = None
+    length_scale: float | None = Field(
+        None,
+        gt=0.5,
+        lt=2,
+        description="phoneme durations × this (> 1 slower); None: the voice's pace",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> VoiceEntry:
@@ -70,7 +76,11 @@ def load_voice(registry_path: Path, cache_dir: Path, language: str) -> Voice:
         raise VoiceError(f"No voice for language '{language}' in {registry_path} (has: {known}).")
     if entry.engine == "baker":
         assert entry.asset is not None  # enforced by VoiceEntry
-        return BakerVoice(_asset_dir(registry_path, cache_dir, entry.asset), name=entry.asset)
+        return BakerVoice(
+            _asset_dir(registry_path, cache_dir, entry.asset),
+            name=entry.asset,
+            length_scale=entry.length_scale or 1.0,
+        )
     if entry.asset is not None:
         model = _asset_dir(registry_path, cache_dir, entry.asset) / "voice.onnx"
     else:
@@ -78,4 +88,4 @@ def load_voice(registry_path: Path, cache_dir: Path, language: str) -> Voice:
         model = registry_path.parent / entry.model
     if not model.is_file():
         raise VoiceError(f"Piper voice file {model} (language '{language}') does not exist.")
-    return PiperVoice(model, name=entry.asset or model.stem)
+    return PiperVoice(model, name=entry.asset or model.stem, length_scale=entry.length_scale)

@@ -45,7 +45,7 @@ class ExpectedAnswerFrame(SystemFrame):
 
 @dataclass
 class _Speculation:
-    cut_bytes: int  # the decode covers the turn's audio up to here
+    cut_bytes: int  # where speech had ended when this decode started
     task: asyncio.Task[Transcript]
 
 
@@ -56,7 +56,9 @@ class WhisperSTTService(STTService):
         transcriber: WhisperTranscriber,
         interim_interval_s: float = 1.0,
         max_utterance_s: float = 25.0,
-        speculate_after_s: float = 0.15,
+        pause_s: float = 0.06,
+        vad_pause_s: float = 0.15,
+        pause_floor_db: float = -30.0,
         **kwargs: object,
     ) -> None:
         super().__init__(
@@ -68,7 +70,9 @@ class WhisperSTTService(STTService):
         self._places = False  # the bot asked for an address
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s
-        self._speculate_after_s = speculate_after_s
+        self._pause_s = pause_s
+        self._vad_pause_s = vad_pause_s
+        self._pause_floor_db = pause_floor_db
         self._pre_roll: deque[bytes] = deque()
         self._pre_roll_bytes = 0
         self._utterance: bytearray | None = None
@@ -111,8 +115,12 @@ class WhisperSTTService(STTService):
         stale = self._speculation is not None and self._speculation.cut_bytes != cut
         if stale:  # the caller spoke again after the pause: that decode is out of date
             self._speculation = None
-        if self._speculation is None and self._pauses.silence_s >= self._speculate_after_s:
-            self._speculation = _Speculation(cut, self._decode(bytes(self._utterance[:cut])))
+        paused = (
+            self._pauses.quiet_s >= self._pause_s or self._pauses.silence_s >= self._vad_pause_s
+        )
+        if self._speculation is None and paused:
+            # All audio so far: the pause's first frames may hold a fading syllable.
+            self._speculation = _Speculation(cut, self._decode(bytes(self._utterance)))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if isinstance(frame, ExpectedAnswerFrame):
@@ -128,7 +136,7 @@ class WhisperSTTService(STTService):
         self._utterance = bytearray(b"".join(self._pre_roll))
         self._pre_roll.clear()
         self._pre_roll_bytes = 0
-        self._pauses = PauseTracker(self.sample_rate)
+        self._pauses = PauseTracker(self.sample_rate, floor_db=self._pause_floor_db)
         self._pauses.reset(len(self._utterance))
         self._speculation = None
         if self._interim_task is None:
@@ -175,6 +183,7 @@ class WhisperSTTService(STTService):
                         user_id=self._user_id,
                         timestamp=time_now_iso8601(),
                         finalized=True,
+                        result=result,
                     )
                 )
 

@@ -33,6 +33,7 @@ class Transcript:
     text: str
     audio_s: float
     decode_s: float
+    done_at: float  # time.perf_counter() when the text was ready
 
 
 class _WindowedWhisperModel(WhisperModel):
@@ -97,7 +98,7 @@ class WhisperTranscriber:
         audio_s = len(audio) / SAMPLE_RATE
         started = time.perf_counter()
         if audio_s < 0.1 or float(np.sqrt(np.mean(audio**2))) < MIN_RMS:
-            return Transcript("", audio_s, 0.0)
+            return Transcript("", audio_s, 0.0, started)
         fits = audio_s + 0.5 <= self._config.window_s
         _WindowedWhisperModel._window.frames = (
             self._config.window_s * FRAMES_PER_SECOND if fits else None
@@ -127,7 +128,8 @@ class WhisperTranscriber:
         finally:
             _WindowedWhisperModel._window.frames = None
         text = clean_transcript("".join(kept), self._config.initial_prompt)
-        return Transcript(text, audio_s, time.perf_counter() - started)
+        done = time.perf_counter()
+        return Transcript(text, audio_s, done - started, done)
 
     async def transcribe(self, pcm16: bytes, places: bool = False) -> Transcript:
         """Decode off the event loop; callers beyond `max_concurrent` queue instead of thrashing."""

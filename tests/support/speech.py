@@ -16,14 +16,15 @@ from bot.speech.baker_voice import BakerVoice
 
 
 @cache
-def _voice() -> BakerVoice:
+def caller_voice() -> BakerVoice:
+    """The Baker voice at its own pace, whatever the bot's voice registry sets."""
     settings = load_settings()
     return BakerVoice(ASSETS["zh-baker"].check(settings.project_path(settings.models.cache_dir)))
 
 
 def speak(text: str, rate: int) -> np.ndarray:
     """int16 mono PCM of `text` at `rate` Hz."""
-    voice = _voice()
+    voice = caller_voice()
     pcm = np.frombuffer(b"".join(voice.synthesize(text)), dtype=np.int16)
     return soxr.resample(pcm, voice.sample_rate, rate).astype(np.int16)
 

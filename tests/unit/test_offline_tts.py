@@ -52,3 +52,39 @@ def test_registry_errors_name_the_problem(tmp_path: Path, cache_dir: Path) -> No
         load_voice(registry, cache_dir, "zh")
     with pytest.raises(VoiceError, match=r"No voice for language 'fr'.*has: zh"):
         load_voice(registry, cache_dir, "fr")
+
+
+@pytest.mark.parametrize(
+    ("language", "entry", "text"),
+    [
+        ("zh", "engine: baker\n    asset: zh-baker", "请问您的联系电话是多少？"),
+        (
+            "en",
+            "engine: piper\n    asset: en-joe",
+            "Please say your phone number, and then the address of the problem.",
+        ),
+    ],
+)
+def test_length_scale_slows_the_voice_down(
+    tmp_path: Path, cache_dir: Path, language: str, entry: str, text: str
+) -> None:
+    def seconds(scale: str) -> float:
+        registry = tmp_path / f"voices-{scale or 'own'}.yaml"
+        registry.write_text(
+            f"voices:\n  {language}:\n    {entry}\n"
+            + (f"    length_scale: {scale}\n" if scale else "")
+        )
+        voice = load_voice(registry, cache_dir, language)
+        return len(b"".join(voice.synthesize(text))) / 2 / voice.sample_rate
+
+    # Speech stretches by the scale; pauses and piper's random durations by less.
+    assert 1.25 <= seconds("1.5") / seconds("") <= 1.6
+
+
+def test_a_length_scale_out_of_range_is_refused(tmp_path: Path) -> None:
+    registry = tmp_path / "voices.yaml"
+    registry.write_text(
+        "voices:\n  zh:\n    engine: baker\n    asset: zh-baker\n    length_scale: 5\n"
+    )
+    with pytest.raises(VoiceError, match=r"voices.zh.length_scale"):
+        read_registry(registry)
