@@ -5,8 +5,10 @@ voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and thro
 phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
 are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run, and
 the city's place names (`asr.place_names`) in the decoder prompt and as hotwords.
-`cer` is over every sentence, `cer_addresses` over those naming a place. Transcripts are scored
-with numbers in one written form (18号 = 十八号).
+`cer` is over every sentence, `cer_addresses` over those naming a place, `cer_answers` over
+short answers (bench/asr_answers.txt) decoded with the question they answer as context (where
+`asr.question_context` is on). Transcripts are scored with numbers in one written form
+(18号 = 十八号).
 
     .venv/bin/python -m bench.asr [--limit N] [--voices baker] [--conditions phone]
 """
@@ -35,6 +37,9 @@ from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
 from tests.support.speech import caller_voice, cer, scoring_form
 
 SENTENCES = Path(__file__).with_name("asr_sentences.txt")
+ANSWERS = Path(__file__).with_name("asr_answers.txt")
+# Silence around an answer, as the call's pre-roll and end-of-turn pause give it.
+ANSWER_PAD = int(0.3 * SAMPLE_RATE)
 CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
 Renderer = Callable[[str], tuple[np.ndarray, int]]
 CONDITIONS = ("16k", "phone", "phone+noise")
@@ -44,6 +49,13 @@ ADDRESS = re.compile(r"(?<!小)区|街道")  # sentences naming a district or su
 def sentences() -> list[str]:
     lines = SENTENCES.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def answers() -> list[tuple[str, str]]:
+    """(the bot's question, a caller's answer to it)"""
+    lines = ANSWERS.read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+    return [(question, answer) for question, answer in pairs]
 
 
 def baker_renderer() -> Renderer:
@@ -94,9 +106,14 @@ def main() -> None:
     model_dir = ASSETS["whisper-base"].check(settings.project_path(settings.models.cache_dir))
     configs: dict[str, AsrConfig] = {
         "baseline": settings.asr.model_copy(
-            update={"window_s": 30, "initial_prompt": "以下是普通话的句子。"}
+            update={
+                "window_s": 30,
+                "initial_prompt": "以下是普通话的句子。",
+                "question_context": False,
+            }
         ),
         "configured": settings.asr,
+        "no-question-context": settings.asr.model_copy(update={"question_context": False}),
         "place-names-in-prompt": settings.asr.model_copy(update={"place_names_via": "prompt"}),
         "place-names-as-hotwords": settings.asr.model_copy(update={"place_names_via": "hotwords"}),
     }
@@ -124,10 +141,19 @@ def main() -> None:
                         chars[subset] += length
                     latencies.append(result.decode_s * 1000)
                     rtfs.append(result.decode_s / result.audio_s)
+                answered = [0.0, 0.0]  # errors, characters
+                for question, answer in answers()[: args.limit]:
+                    pcm, rate = cached(voice_name, render, answer)
+                    audio = np.pad(condition(pcm, rate, condition_name), ANSWER_PAD)
+                    result = transcriber.transcribe_sync(audio.tobytes(), question=question)
+                    length = len(scoring_form(answer))
+                    answered[0] += cer(answer, result.text) * length
+                    answered[1] += length
                 ordered = sorted(latencies)
                 results[(config_name, voice_name, condition_name)] = {
                     "cer": errors["all"] / chars["all"],
                     "cer_addresses": errors["addresses"] / max(1, chars["addresses"]),
+                    "cer_answers": answered[0] / answered[1],
                     "latency_p50_ms": statistics.median(ordered),
                     "latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
                     "rtf": statistics.mean(rtfs),

@@ -105,9 +105,11 @@ class CountingTranscriber:
         self._transcriber = transcriber
         self.decodes = 0
 
-    async def transcribe(self, pcm16: bytes, places: bool = False) -> Transcript:
+    async def transcribe(
+        self, pcm16: bytes, places: bool = False, question: str = ""
+    ) -> Transcript:
         self.decodes += 1
-        return await self._transcriber.transcribe(pcm16, places)
+        return await self._transcriber.transcribe(pcm16, places, question)
 
 
 def line_turn(text: str, noisy: bool) -> Turn:

@@ -106,9 +106,10 @@ class DialogueProcessor(FrameProcessor):
             await self.push_frame(DialogueEventsFrame(events=events))
         if not replies:
             return
-        await self.push_frame(TTSSpeakFrame(text="".join(reply.text for reply in replies)))
+        said = "".join(reply.text for reply in replies)
+        await self.push_frame(TTSSpeakFrame(text=said))
         if any(reply.hangup for reply in replies):
             await self.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)
         else:
-            expected = ExpectedAnswerFrame(self._session.expected_slot_type())
+            expected = ExpectedAnswerFrame(self._session.expected_slot_type(), question=said)
             await self.push_frame(expected, FrameDirection.UPSTREAM)

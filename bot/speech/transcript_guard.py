@@ -41,7 +41,12 @@ def is_phantom(text: str) -> bool:
     return any(pattern.search(text) for pattern in PHANTOM_PATTERNS)
 
 
-def clean_transcript(text: str, prompt: str = "") -> str:
+# A question in the decoder prompt comes back on unclear audio from its start (请问您是李女士吗);
+# shorter parts of it are real answers (基本满意 to 满意、基本满意还是不满意？).
+QUESTION_ECHO_CHARS = 6
+
+
+def clean_transcript(text: str, prompt: str = "", question: str = "") -> str:
     """Normalise one utterance's text; empty when nothing trustworthy was said."""
     text = _SPACES.sub(" ", to_simplified(text)).strip()
     text = cut_loops(text)
@@ -49,6 +54,8 @@ def clean_transcript(text: str, prompt: str = "") -> str:
         return ""
     core = text.strip("。，,.!?！？ ")
     if prompt and len(core) >= 4 and core in prompt:  # the decoder prompt echoed on silence
+        return ""
+    if len(core) >= QUESTION_ECHO_CHARS and core in question:
         return ""
     if not re.search(r"[\w\u4e00-\u9fff]", text):
         return ""

@@ -37,10 +37,12 @@ PRE_ROLL_S = 0.4
 
 @dataclass
 class ExpectedAnswerFrame(SystemFrame):
-    """Sent upstream by the dialogue after each reply: the type of the slot the bot just
-    asked for (address, phone …), or None, so the ASR can listen for the right words."""
+    """Sent upstream by the dialogue after each reply: what the bot just said and the type
+    of the slot it asked for (address, phone …), or None, so the ASR can listen for the
+    right words."""
 
     slot_type: str | None
+    question: str = ""
 
 
 @dataclass
@@ -68,6 +70,7 @@ class WhisperSTTService(STTService):
         )
         self._transcriber = transcriber
         self._places = False  # the bot asked for an address
+        self._question = ""  # what the bot said last: the caller answers it
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s
         self._pause_s = pause_s
@@ -91,7 +94,7 @@ class WhisperSTTService(STTService):
         return soxr.resample(samples, self.sample_rate, SAMPLE_RATE, quality="HQ").tobytes()
 
     def _decode(self, pcm: bytes) -> asyncio.Task[Transcript]:
-        decode = self._transcriber.transcribe(self._to_16k(pcm), self._places)
+        decode = self._transcriber.transcribe(self._to_16k(pcm), self._places, self._question)
         return self.create_task(decode, "whisper-decode")
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame | None, None]:
@@ -125,6 +128,7 @@ class WhisperSTTService(STTService):
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if isinstance(frame, ExpectedAnswerFrame):
             self._places = frame.slot_type == "address"
+            self._question = frame.question
             return
         await super().process_frame(frame, direction)
         if isinstance(frame, VADUserStartedSpeakingFrame):
@@ -163,7 +167,7 @@ class WhisperSTTService(STTService):
             if self._speculation is not None:
                 continue  # the caller is pausing; the final decode already has the CPU
             audio = self._to_16k(bytes(self._utterance))
-            result = await self._transcriber.transcribe(audio, self._places)
+            result = await self._transcriber.transcribe(audio, self._places, self._question)
             if result.text and self._utterance is not None:
                 await self.push_frame(
                     InterimTranscriptionFrame(

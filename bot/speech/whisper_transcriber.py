@@ -26,6 +26,8 @@ FRAMES_PER_SECOND = 100
 PROMPT_TOKENS = 223
 # Below this RMS (int16 full scale = 1.0) an utterance is line noise: not worth decoding.
 MIN_RMS = 0.003
+# The end of what the bot said last, as decoder context (≈ 100 tokens beside the prompt).
+QUESTION_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,18 @@ class WhisperTranscriber:
             kept.append(name)
         return kept
 
-    def transcribe_sync(self, pcm16: bytes, places: bool = False) -> Transcript:
+    def _prompt_for(self, places: bool, question: str) -> str:
+        if places:
+            return self._place_prompt
+        if question and self._config.question_context:
+            # Whisper's prompt is the text before the audio: the question the caller answers.
+            return self._prompt + question[-QUESTION_CHARS:]
+        return self._prompt
+
+    def transcribe_sync(self, pcm16: bytes, places: bool = False, question: str = "") -> Transcript:
         """Decode one utterance (int16 little-endian, 16 kHz mono) in the calling thread;
-        `places`: it should hold an address, so the city's place names are used."""
+        `places`: it should hold an address, so the city's place names are used;
+        `question`: what the bot said just before, which the caller is answering."""
         audio = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
         audio_s = len(audio) / SAMPLE_RATE
         started = time.perf_counter()
@@ -108,7 +119,7 @@ class WhisperTranscriber:
                 audio,
                 language=self._config.language,
                 beam_size=self._config.beam_size,
-                initial_prompt=self._place_prompt if places else self._prompt,
+                initial_prompt=self._prompt_for(places, question),
                 hotwords=self._place_hotwords if places else None,
                 condition_on_previous_text=False,
                 without_timestamps=True,
@@ -127,11 +138,13 @@ class WhisperTranscriber:
             ]
         finally:
             _WindowedWhisperModel._window.frames = None
-        text = clean_transcript("".join(kept), self._config.initial_prompt)
+        text = clean_transcript("".join(kept), self._config.initial_prompt, question)
         done = time.perf_counter()
         return Transcript(text, audio_s, done - started, done)
 
-    async def transcribe(self, pcm16: bytes, places: bool = False) -> Transcript:
+    async def transcribe(
+        self, pcm16: bytes, places: bool = False, question: str = ""
+    ) -> Transcript:
         """Decode off the event loop; callers beyond `max_concurrent` queue instead of thrashing."""
         async with self._slots:
-            return await asyncio.to_thread(self.transcribe_sync, pcm16, places)
+            return await asyncio.to_thread(self.transcribe_sync, pcm16, places, question)

@@ -32,3 +32,10 @@ def test_decoder_prompt_echo_is_dropped() -> None:
     prompt = "以下是12345政务服务热线的普通话通话，涉及公积金、社保、医保等。"
     assert clean_transcript("涉及公积金、社保、医保等。", prompt) == ""
     assert clean_transcript("我想问公积金", prompt) == "我想问公积金"
+
+
+def test_the_question_echoed_back_is_dropped_but_short_answers_from_it_are_kept() -> None:
+    question = "请问您对这次的处理结果是满意、基本满意还是不满意？"
+    assert clean_transcript("请问您对这次的处理结果是满意", question=question) == ""
+    assert clean_transcript("基本满意", question=question) == "基本满意"
+    assert clean_transcript("不满意。", question=question) == "不满意。"

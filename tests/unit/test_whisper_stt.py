@@ -84,11 +84,13 @@ class CountingTranscriber:
         self.inner = inner
         self.decoded_s: list[float] = []
         self.places: list[bool] = []
+        self.questions: list[str] = []
 
-    async def transcribe(self, pcm16: bytes, places: bool = False):  # type: ignore[no-untyped-def]
+    async def transcribe(self, pcm16: bytes, places: bool = False, question: str = ""):  # type: ignore[no-untyped-def]
         self.decoded_s.append(len(pcm16) / 2 / 16000)
         self.places.append(places)
-        return await self.inner.transcribe(pcm16, places)
+        self.questions.append(question)
+        return await self.inner.transcribe(pcm16, places, question)
 
 
 def silence(seconds: float, rate: int = 16000) -> np.ndarray:
@@ -131,3 +133,17 @@ async def test_place_names_are_listened_for_only_after_an_address_question(
         used for i, used in enumerate(counting.places) if i == 0 or used != counting.places[i - 1]
     ]
     assert turns == [False, True, False]
+
+
+async def test_a_short_answer_is_heard_in_the_context_of_the_question(
+    transcriber: WhisperTranscriber,
+) -> None:
+    question = "请问您对这次的处理结果是满意、基本满意还是不满意？"
+    counting = CountingTranscriber(transcriber)
+    pcm = np.concatenate([silence(0.3, 8000), speak("不满意", 8000), silence(0.5, 8000)])
+    stt = WhisperSTTService(transcriber=counting, sample_rate=8000, interim_interval_s=10)  # type: ignore[arg-type]
+    frames = [ExpectedAnswerFrame("satisfaction", question=question), *turn(pcm, 8000)]
+    down, _ = await run_test(stt, frames_to_send=frames, expected_down_frames=None)
+    assert set(counting.questions) == {question}
+    finals = [f.text for f in down if isinstance(f, TranscriptionFrame)]
+    assert finals and "不满意" in finals[0], finals
