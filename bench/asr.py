@@ -4,7 +4,8 @@ Builds its own test set: every sentence of bench/asr_sentences.txt rendered by t
 voices (the bot's Baker voice and espeak-ng cmn-latn-pinyin), at 16 kHz and through a simulated
 phone channel (300–3400 Hz, 8 kHz µ-law, with and without noise). The configured ASR settings
 are compared with Whisper's defaults (30 s window, plain prompt) measured in the same run, and
-the city's place names (`asr.place_names`) in the decoder prompt and as hotwords.
+the city's place names (`asr.place_names`) in the decoder prompt and as hotwords, and without
+the hotline lexicon's sound-alike correction (`asr.lexicon`, `no-lexicon`).
 `cer` is over every sentence, `cer_addresses` over those naming a place, `cer_answers` over
 short answers (bench/asr_answers.txt) decoded with the question they answer as context (where
 `asr.question_context` is on). Transcripts are scored with numbers in one written form
@@ -110,10 +111,13 @@ def main() -> None:
                 "window_s": 30,
                 "initial_prompt": "以下是普通话的句子。",
                 "question_context": False,
+                "lexicon": [],
+                "place_names": [],
             }
         ),
         "configured": settings.asr,
         "no-question-context": settings.asr.model_copy(update={"question_context": False}),
+        "no-lexicon": settings.asr.model_copy(update={"lexicon": [], "place_names": []}),
         "place-names-in-prompt": settings.asr.model_copy(update={"place_names_via": "prompt"}),
         "place-names-as-hotwords": settings.asr.model_copy(update={"place_names_via": "hotwords"}),
     }

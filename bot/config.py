@@ -44,6 +44,9 @@ class AsrConfig(_Section):
     initial_prompt: str
     place_names: list[str] = Field(description="the city's districts and streets")
     place_names_via: Literal["prompt", "hotwords", "off"]
+    lexicon: list[str] = Field(
+        description="hotline terms restored where Whisper wrote a sound-alike"
+    )
     question_context: bool = Field(description="the bot's last words in the decoder prompt")
     beam_size: int = Field(ge=1, le=10)
     cpu_threads: int = Field(ge=1)

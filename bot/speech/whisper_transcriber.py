@@ -18,6 +18,7 @@ from faster_whisper import WhisperModel
 from loguru import logger
 
 from bot.config import AsrConfig
+from bot.speech.domain_lexicon import DomainLexicon, place_terms
 from bot.speech.transcript_guard import clean_transcript
 
 SAMPLE_RATE = 16000
@@ -74,6 +75,9 @@ class WhisperTranscriber:
             self._place_prompt = f"本市地名：{places}。{config.initial_prompt}"
         elif places:
             self._place_hotwords = places
+        # Sound-alikes of the hotline's terms and places are written as the hotline writes them.
+        self._places = frozenset(place_terms(config.place_names))
+        self._lexicon = DomainLexicon([*config.lexicon, *place_terms(config.place_names)])
 
     def _fitting(self, config: AsrConfig) -> list[str]:
         """The place names that fit beside the prompt in Whisper's prompt window (the decoder
@@ -139,6 +143,7 @@ class WhisperTranscriber:
         finally:
             _WindowedWhisperModel._window.frames = None
         text = clean_transcript("".join(kept), self._config.initial_prompt, question)
+        text = self._lexicon.correct(text, expected=self._places if places else ())
         done = time.perf_counter()
         return Transcript(text, audio_s, done - started, done)
 
