@@ -56,3 +56,32 @@ def test_warm_up_and_bounded_size() -> None:
     list(voice.synthesize("三。"))
     list(voice.synthesize("一，"))
     assert inner.calls == ["一，", "二，", "三。", "一，"]
+
+
+class PiecewiseVoice:
+    """Makes each clause in two pieces after a silent one, noting when each is made."""
+
+    name = "piecewise"
+    sample_rate = RATE
+
+    def __init__(self) -> None:
+        self.made: list[str] = []
+
+    def synthesize(self, text: str) -> Iterator[bytes]:
+        yield LEAD.tobytes()
+        for half in (text[: len(text) // 2], text[len(text) // 2 :]):
+            self.made.append(half)
+            yield sound(half).tobytes()
+
+
+def test_a_new_clause_is_passed_on_as_it_is_made_and_cached_whole() -> None:
+    inner = PiecewiseVoice()
+    voice = CachedVoice(inner)
+    chunks = voice.synthesize("请问您的电话，")
+    first = np.frombuffer(next(chunks), dtype=np.int16)
+    assert inner.made == ["请问您"]  # out before the rest of the clause is made
+    assert first.any() and len(first) == RATE // 50 + 3  # the silent lead is gone, but 20 ms
+    rest = b"".join(chunks)
+    again = b"".join(voice.synthesize("请问您的电话，"))
+    assert inner.made == ["请问您", "的电话，"]  # made once
+    assert again == first.tobytes() + rest

@@ -9,6 +9,9 @@ from pipecat.pipeline.worker import PipelineParams
 from pipecat.tests.utils import run_test
 
 from bot.config import Settings
+from bot.model_cache import ASSETS
+from bot.speech import baker_voice
+from bot.speech.baker_voice import BakerVoice
 from bot.speech.offline_tts import OfflineTTSService
 from bot.speech.voice_registry import VoiceError, load_voice, read_registry
 
@@ -88,3 +91,19 @@ def test_a_length_scale_out_of_range_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(VoiceError, match=r"voices.zh.length_scale"):
         read_registry(registry)
+
+
+def test_the_mandarin_voice_hands_out_a_clause_in_pieces_that_join_seamlessly(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first half second of a clause comes out on its own (it plays while the rest is
+    vocoded); joined, the pieces are exactly the clause vocoded whole."""
+    voice = BakerVoice(ASSETS["zh-baker"].check(cache_dir))
+    clause = "关于您反映的噪音扰民问题，"
+    pieces = list(voice.synthesize(clause))
+    first_piece_bytes = 2 * baker_voice.FIRST_PIECE * 300  # mel frames of 300 samples
+    monkeypatch.setattr(baker_voice, "FIRST_PIECE", 10**6)  # no split: one piece per clause
+    whole = list(voice.synthesize(clause))
+    assert len(pieces) == 2 and len(whole) == 1
+    assert len(pieces[0]) == first_piece_bytes
+    assert b"".join(pieces) == whole[0]
