@@ -52,31 +52,28 @@ class _Term:
     syllables: tuple[_Syllable, ...]
     frequency: int  # in jieba's dictionary, 0 when it is not there
 
-    @property
-    def fuzzy_key(self) -> tuple[str, ...]:
-        return tuple(s.fuzzy for s in self.syllables)
-
 
 class DomainLexicon:
     """Terms the ASR should write as the hotline writes them."""
 
     def __init__(self, terms: Iterable[str]) -> None:
         jieba.initialize()
-        self._by_key: dict[tuple[str, ...], list[_Term]] = {}
-        self._texts: set[str] = set()
-        unusable = [text for text in terms if not _HAN_RUN.fullmatch(text) or len(text) < 2]
+        texts = list(dict.fromkeys(terms))
+        unusable = [text for text in texts if not _HAN_RUN.fullmatch(text) or len(text) < 2]
         if unusable:
             logger.info(f"ASR lexicon: {unusable} are not two or more Chinese characters; not used")
-        for text in dict.fromkeys(terms):
-            if text in unusable:
-                continue
-            self._texts.add(text)
-            term = _Term(text, tuple(_syllables(text)), jieba.get_FREQ(text) or 0)
-            self._by_key.setdefault(term.fuzzy_key, []).append(term)
+        self._terms = {
+            text: _Term(text, tuple(_syllables(text)), jieba.get_FREQ(text) or 0)
+            for text in texts
+            if text not in unusable
+        }
+        self._by_key: dict[tuple[str, ...], list[_Term]] = {}
+        for term in self._terms.values():
+            self._by_key.setdefault(tuple(s.fuzzy for s in term.syllables), []).append(term)
         self._lengths = sorted({len(key) for key in self._by_key}, reverse=True)
 
     def __len__(self) -> int:
-        return sum(len(terms) for terms in self._by_key.values())
+        return len(self._terms)
 
     def correct(self, text: str, expected: Collection[str] = ()) -> str:
         """`text` with sound-alike spans replaced by lexicon terms; `expected`: terms the
@@ -107,8 +104,8 @@ class DomainLexicon:
             if len(span) < length:
                 continue
             heard = run[start : start + length]
-            if heard in self._texts:
-                return _Term(heard, tuple(span), 0)  # already a term (罗湖, not 落户)
+            if heard in self._terms:
+                return self._terms[heard]  # already a term (罗湖, not 落户)
             for term in self._by_key.get(tuple(s.fuzzy for s in span), []):
                 off = sum(a.exact != b.exact for a, b in zip(span, term.syllables, strict=True))
                 if off > (1 if length >= 3 else 0):

@@ -76,8 +76,9 @@ class WhisperTranscriber:
         elif places:
             self._place_hotwords = places
         # Sound-alikes of the hotline's terms and places are written as the hotline writes them.
-        self._places = frozenset(place_terms(config.place_names))
-        self._lexicon = DomainLexicon([*config.lexicon, *place_terms(config.place_names)])
+        places_said = place_terms(config.place_names)
+        self._place_terms = frozenset(places_said)
+        self._lexicon = DomainLexicon([*config.lexicon, *places_said])  # in order: first wins
 
     def _fitting(self, config: AsrConfig) -> list[str]:
         """The place names that fit beside the prompt in Whisper's prompt window (the decoder
@@ -143,7 +144,7 @@ class WhisperTranscriber:
         finally:
             _WindowedWhisperModel._window.frames = None
         text = clean_transcript("".join(kept), self._config.initial_prompt, question)
-        text = self._lexicon.correct(text, expected=self._places if places else ())
+        text = self._lexicon.correct(text, expected=self._place_terms if places else ())
         done = time.perf_counter()
         return Transcript(text, audio_s, done - started, done)
 
