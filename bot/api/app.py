@@ -19,9 +19,27 @@ from bot.calls.listen_in import ListenIns
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.config import Settings
+from bot.dialogue.llm_understanding import system_prompt
+from bot.llm.probe import LLMMonitor
 from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
 from bot.webrtc.ice import use_host_addresses
+
+
+def _llm_monitor(settings: Settings, services: CallServices) -> LLMMonitor | None:
+    """Background probes of the LLM that understanding uses; None when it uses none."""
+    dialogue = services.dialogue
+    if dialogue.llm is None:
+        return None
+    server = dialogue.llm_server
+    return LLMMonitor(
+        server.url if server is not None else settings.llm.url,
+        model=settings.llm.model,
+        api_key=settings.llm.api_key,
+        timeout_s=max(settings.llm.timeout_s, 10.0),
+        server=server,
+        system=lambda: system_prompt(dialogue.flows.current()),
+    )
 
 
 def create_app(settings: Settings, services: CallServices | None = None) -> FastAPI:
@@ -36,6 +54,12 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
         app.state.listen_ins = ListenIns()
         app.state.services = services or await asyncio.to_thread(CallServices.load, settings)
         await app.state.services.dialogue.warm_up()
+        app.state.llm_monitor = _llm_monitor(settings, app.state.services)
+        llm_probes = (
+            asyncio.create_task(app.state.llm_monitor.run())
+            if app.state.llm_monitor is not None
+            else None
+        )
         # Fixed prompts are synthesised in the background; calls may start meanwhile.
         app.state.prompt_warm_up = asyncio.get_running_loop().run_in_executor(
             None, app.state.services.warm_prompts
@@ -62,6 +86,9 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
                     ).run()
                 )
         yield
+        if llm_probes is not None:
+            llm_probes.cancel()
+            await asyncio.gather(llm_probes, return_exceptions=True)
         await app.state.listen_ins.close()
         await app.state.audit.close()
         if dialer is not None:
@@ -95,7 +122,22 @@ def create_app(settings: Settings, services: CallServices | None = None) -> Fast
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:
         """Liveness: the worker is up and its models are loaded; `prompts_cached` turns true
-        once the fixed prompts and answers are synthesised (calls work before that too)."""
-        return {"status": "ok", "prompts_cached": app.state.prompt_warm_up.done()}
+        once the fixed prompts and answers are synthesised (calls work before that too).
+        `llm`: whether understanding uses the LLM and whether it answers (probed in the
+        background every minute; a crashed embedded server shows at once). While it does not
+        answer, callers are understood by the local rules."""
+        monitor: LLMMonitor | None = app.state.llm_monitor
+        llm: dict[str, object] = (
+            monitor.report()
+            if monitor is not None
+            else {
+                "configured": False,
+                "answering": None,
+                "detail": "dialogue.understanding is `local`: the LLM is not used",
+                "latency_s": None,
+                "checked_at": None,
+            }
+        )
+        return {"status": "ok", "prompts_cached": app.state.prompt_warm_up.done(), "llm": llm}
 
     return app

@@ -1,6 +1,8 @@
-"""What understanding produces: structured commands the flow engine executes.
+"""What understanding produces: typed commands the flow engine executes.
 
-The same schema constrains the LLM's JSON output and types the local understanding's.
+One caller turn becomes a *list* of commands (several facts at once, a correction with its new
+value, a question and the flow to come back to). The same schema constrains the LLM's JSON
+output and types the local understanding's.
 """
 
 from __future__ import annotations
@@ -12,16 +14,23 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 CommandKind = Literal[
     "start_flow",  # flow: which flow the caller wants
     "set_slot",  # slot + value: information the caller gave
+    "correct_slot",  # slot + value: a value given before, corrected
+    "clear_slot",  # slot: a value the caller says is wrong, without the right one yet
+    "dont_know",  # the caller cannot give what was asked ("不知道", "记不清了")
     "ask_knowledge",  # question: a policy question for the knowledge base
     "request_human",  # the caller wants a person
+    "emergency",  # value: "certain" (act now) or "possible" (ask once)
     "escalate",  # value: why a person must take over (anger, human_only)
     "affirm",  # yes to the bot's question
     "deny",  # no to the bot's question
+    "relative",  # a family member answers for the person called
     "repeat",  # say that again
     "cancel",  # stop what we are doing
     "goodbye",  # the caller is done
     "out_of_scope",  # nothing the hotline can act on
 ]
+
+VALUE_KINDS = frozenset({"set_slot", "correct_slot"})
 
 
 class Command(BaseModel):
@@ -39,8 +48,7 @@ class Commands(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    commands: list[Command] = Field(max_length=6)
+    commands: list[Command] = Field(max_length=8)
 
 
-COMMANDS_SCHEMA = Commands.model_json_schema()
 COMMAND_LIST = TypeAdapter(list[Command])

@@ -324,7 +324,9 @@ def extract_number(text: str) -> int | float | None:
 # Phrases that contain 不/没/否 without being an answer: questions back ("是不是", "有没有"),
 # uncertainty and politeness.
 _YES_NO_NEUTRAL = re.compile(
-    r"([^不没])[不没]\1|不知道|不清楚|不确定|说不好|不一定|不好意思|不客气|没关系|不过|是否"
+    r"([^不没])[不没]\1|不知道|不清楚|不确定|说不好|不一定|不好意思|不客气|没关系|不过|是否|"
+    # "nothing else": not an answer to a yes/no question
+    r"没(?:有)?(?:别的|其他|其它)(?:事|的|问题)?了?|没啥了|没什么了|没了"
 )
 # Affirmations spelt with a negation character.
 _YES_IDIOMS = re.compile(r"没错|没问题|不错|不要紧")
@@ -333,7 +335,9 @@ _NO = re.compile(
     r"没|未解决|未处理|否|^不(?=$|[不了啊呀吧])"
 )
 _YES_ANYWHERE = re.compile(
-    r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes"
+    r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes|"
+    # consent in everyday words: "你说吧", "你问吧", "请讲"
+    r"(?:你|您)?(?:说|问|讲)吧|请(?:讲|说|问)|(?:你|您)(?:说|问|讲)(?=$|[吧啊呗嘛])"
 )
 _YES_CLAUSE = re.compile(r"(?:是|对|好|行|嗯|可以|有|要|确认|ok|okay|yes)+")
 _YES_CLAUSE_START = re.compile(r"^(?:嗯|对(?![于面方象比话待接手应])|可以)")

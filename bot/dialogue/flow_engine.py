@@ -1,88 +1,78 @@
 """The flow engine: runs designer flows step by step, driven by understood caller commands.
 
 Flows decide what the bot says (the approved script); understanding only turns caller words
-into commands. Each call gets a FlowSession bound to the FlowSet it started with.
+into commands. Each call gets a FlowSession bound to the FlowSet it started with. The session
+holds its state (`SessionState`), ranks each turn's commands with the policy (`decide`), runs
+steps with one runner per step kind (`step_runners`) and acts on the centre's systems through
+`Effects`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import time
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from loguru import logger
 
-from bot.dialogue.actions import TicketActions
 from bot.dialogue.commands import Command
+from bot.dialogue.effects import Effects, WorkOrderDraft
 from bot.dialogue.engine import Reply
-from bot.dialogue.slot_values import extract_value, spell_digits, spoken_value
-from bot.dialogue.understanding import Expectation, Understanding
-from bot.flows.conditions import evaluate, parse_condition
-from bot.flows.flow_set import FlowSet
-from bot.flows.model import (
-    ActionStep,
-    AnswerStep,
-    BranchStep,
-    CollectStep,
-    ConfirmStep,
-    Flow,
-    FlowStep,
-    GotoStep,
-    HangupStep,
-    MenuStep,
-    SayStep,
-    Slot,
-    TransferStep,
+from bot.dialogue.events import (
+    ActionFailed,
+    Answered,
+    FollowUpRecorded,
+    Hangup,
+    OutOfScope,
+    SurveyRecorded,
+    TicketCreated,
+    Transfer,
 )
+from bot.dialogue.policy import Decision, decide
+from bot.dialogue.session_state import FlowFrame, SessionState, Waiting
+from bot.dialogue.slot_types import slot_type
+from bot.dialogue.slot_types.account import account_clauses
+from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.phone import THIS_NUMBER
+from bot.dialogue.slot_types.spelling import spell_digits
+from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Outcome
+from bot.dialogue.understanding import Expectation, Understanding
+from bot.flows.flow_set import FlowSet
+from bot.flows.model import ActionStep, AnswerStep, CollectStep, ConfirmStep, Flow, GotoStep
 from bot.flows.templates import render
 from bot.redis_guard import StoreUnavailable
 
-Event = dict[str, Any]
-# Slot types read from the utterance that started a flow without being asked for.
-VOLUNTEERED = {"phone", "id_card", "address", "date"}
-QUESTION = Slot(type="text", ask="")
-
-
-class KnowledgeAnswerer(Protocol):
-    def answer(self, question: str) -> Any: ...
-
-
-@dataclass
-class _Frame:
-    """One flow in progress: where it is and what it has collected."""
-
-    flow: Flow
-    pc: int = 0
-    slots: dict[str, Any] = field(default_factory=dict)
-    asked: set[str] = field(default_factory=set)
-    attempts: dict[str, int] = field(default_factory=dict)
-    trigger: str | None = None  # the utterance that started this flow
-
-
-@dataclass
-class _Waiting:
-    expectation: Expectation
-    prompt: str
-    offer_human: bool = False
+# Answers to these slot types are contact details or closed answers, not the problem.
+NOT_ACCOUNT = {
+    "phone",
+    "id_card",
+    "person_name",
+    "yes_no",
+    "resolution",
+    "satisfaction",
+    # stored in fields of their own
+    "address",
+    "when",
+}
+HISTORY_TURNS = 4
+MAX_YES_NO_RETRIES = 2
 
 
 class FlowEngine:
-    """Shared by all calls of a worker: flows, understanding, knowledge, actions."""
+    """Shared by all calls of a worker: flows, understanding and the effects on the centre."""
 
     def __init__(
         self,
         flows: Callable[[], FlowSet],
         understanding: Callable[[FlowSet], Understanding],
-        knowledge: KnowledgeAnswerer,
-        actions: TicketActions,
+        effects: Effects,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._flows = flows
         self._understanding = understanding
-        self.knowledge = knowledge
-        self.actions = actions
+        self.effects = effects
+        self.today = today
 
     def new_session(
         self,
@@ -94,7 +84,14 @@ class FlowEngine:
     ) -> FlowSession:
         flow_set = self._flows()
         return FlowSession(
-            self, flow_set, self._understanding(flow_set), call_id, caller, flow, data or {}
+            flow_set,
+            self._understanding(flow_set),
+            self.effects,
+            call_id,
+            caller,
+            flow,
+            data or {},
+            self.today,
         )
 
 
@@ -103,71 +100,80 @@ class FlowSession:
 
     def __init__(
         self,
-        engine: FlowEngine,
         flow_set: FlowSet,
         understanding: Understanding,
+        effects: Effects,
         call_id: str,
         caller: str | None,
         start_flow: str | None,
         data: dict[str, Any],
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self._engine = engine
         self.flow_set = flow_set
         self.understanding = understanding
-        self.call_id = call_id
+        self._effects = effects
+        self._today = today
         self._behaviour = flow_set.behaviour
+        self.prompts = self._behaviour.prompts
         self._start_flow = start_flow or self._behaviour.entry_flow
-        self.data: dict[str, Any] = {"caller": caller, **data}
-        if self.data.get("ticket"):
-            self.data["ticket_number"] = spell_digits(str(self.data["ticket"]))
-        self._stack: list[_Frame] = []
-        self._waiting: _Waiting | None = None
-        self._said: list[str] = []
-        self._last_prompt = ""
-        self._no_match = 0
-        self._silences = 0
-        self.ended = False
-        self.events: list[Event] = []
+        self.state = SessionState(call_id=call_id, data={"caller": caller, **data})
+        if self.state.data.get("ticket"):
+            self.state.data["ticket_number"] = spell_digits(str(self.state.data["ticket"]))
+        self.resumed = False
 
     # -- public API -------------------------------------------------------------------------
 
     @property
+    def call_id(self) -> str:
+        return self.state.call_id
+
+    @property
+    def ended(self) -> bool:
+        return self.state.ended
+
+    @property
     def flow(self) -> str | None:
-        return self._stack[-1].flow.name if self._stack else None
+        return self.state.stack[-1].flow.name if self.state.stack else None
 
     @property
     def step(self) -> int | None:
-        return self._stack[-1].pc if self._stack else None
+        return self.state.stack[-1].pc if self.state.stack else None
 
     @property
     def slots(self) -> dict[str, Any]:
-        return dict(self._stack[-1].slots) if self._stack else {}
+        return dict(self.state.stack[-1].slots) if self.state.stack else {}
 
-    def take_events(self) -> list[Event]:
-        events, self.events = self.events, []
-        return events
+    def take_events(self) -> list[dict[str, Any]]:
+        events, self.state.events = self.state.events, []
+        return [event.as_dict() for event in events]
 
     async def start(self) -> list[Reply]:
-        self._push(self._start_flow)
+        self.push(self._start_flow)
         return await self._run()
 
     async def handle(self, utterance: str) -> list[Reply]:
-        if self.ended:
+        state = self.state
+        if state.ended:
             return []
-        self._silences = 0
+        state.silences = 0
         expectation = self._expectation()
         try:
             commands = await self.understanding.understand(utterance, expectation)
         except Exception:  # understanding must never end a call
             logger.exception("understanding failed on {!r}", utterance)
             commands = []
+        state.heard.append(utterance)
+        if expectation.awaiting == "slot" and expectation.slot is not None:
+            if expectation.slot.type not in NOT_ACCOUNT and expectation.slot is not QUESTION:
+                self._capture_account(state.frame, utterance)
         return await self._apply(commands, utterance)
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:
         """Keypad input: 0 for a person, a flow's key at the menu, digits for number slots."""
-        if self.ended:
+        state = self.state
+        if state.ended:
             return []
-        waiting = self._waiting
+        waiting = state.waiting
         if digits == "0":
             return await self._apply([Command(kind="request_human")], digits)
         if waiting and waiting.expectation.awaiting == "menu":
@@ -182,383 +188,589 @@ class FlowSession:
 
     async def silence(self) -> list[Reply]:
         """The caller said nothing for a while: re-prompt, then give up politely."""
-        if self.ended:
+        state = self.state
+        if state.ended:
             return []
-        self._silences += 1
-        if self._silences > self._behaviour.max_silence:
+        state.silences += 1
+        if state.silences > self._behaviour.max_silence:
             if self._behaviour.silence_action == "transfer":
-                return await self._escalate("silence")
-            self._say(self._behaviour.prompts.silence_goodbye)
-            self._hangup()
+                return await self._escalated("silence")
+            state.say(self.prompts.silence_goodbye)
+            self.hangup(None)
             return self._flush()
-        self._say(self._behaviour.prompts.silence)
-        self._say(self._last_prompt)
+        state.say(self.prompts.silence)
+        state.say(state.last_prompt)
         return self._flush()
 
-    # -- commands -----------------------------------------------------------------------------
+    def expected_slot_type(self) -> str | None:
+        slot = self._expectation().slot
+        return slot_type(slot).asr_hint if slot is not None else None
+
+    # -- one turn -----------------------------------------------------------------------------
 
     async def _apply(self, commands: list[Command], utterance: str) -> list[Reply]:
-        kinds = {command.kind for command in commands}
-        waiting = self._waiting
-        behaviour = self._behaviour
-        start = next((c for c in commands if c.kind == "start_flow"), None)
-        if start and start.flow == behaviour.emergency_flow:
-            return await self._switch(behaviour.emergency_flow, utterance)
-        if "request_human" in kinds:
-            return await self._switch(behaviour.human_flow, utterance)
-        escalation = next((c for c in commands if c.kind == "escalate"), None)
-        if escalation is not None:
-            self._say(behaviour.prompts.handover)
-            self._transfer(escalation.value or "escalation")
-            return self._flush()
-        if "repeat" in kinds and waiting:
-            self._say(self._last_prompt)
-            return self._flush()
-        if waiting and waiting.offer_human:
-            if "affirm" in kinds:
+        state, behaviour = self.state, self._behaviour
+        waiting = state.waiting
+        decision = decide(commands, behaviour.emergency_flow)
+        match decision.move:
+            case "emergency":
+                return await self._switch(behaviour.emergency_flow, utterance)
+            case "human":
                 return await self._switch(behaviour.human_flow, utterance)
-            if "deny" in kinds:
-                self._no_match = 0
-                self._waiting = None
-                return await self._run()
-        if "goodbye" in kinds:
-            self._say(behaviour.prompts.goodbye)
-            self._hangup()
-            return self._flush()
-        if "cancel" in kinds and len(self._stack) > 1:
-            self._say(behaviour.prompts.cancelled)
-            del self._stack[1:]
-            self._waiting = None
-            return await self._run(resumed=True)
+            case "escalate":
+                assert decision.command is not None
+                state.say(self.prompts.handover)
+                self.transfer(decision.command.value or "escalation", announced=True)
+                return self._flush()
+        if waiting is not None and waiting.emergency_check:
+            return await self._emergency_checked(decision, waiting, utterance)
+        if decision.move == "check_emergency":
+            rest = [c for c in commands if c.kind != "emergency"]
+            return self._check_emergency(rest, utterance)
+        if waiting is not None and waiting.offer_human and decision.yes_no is not None:
+            if decision.yes_no:
+                return await self._switch(behaviour.human_flow, utterance)
+            state.no_match = 0
+            state.waiting = None
+            return await self._run()
+        match decision.move:
+            case "goodbye":
+                state.say(self.prompts.goodbye)
+                self.hangup(None)
+                return self._flush()
+            case "cancel" if len(state.stack) > 1:
+                state.say(self.prompts.cancelled)
+                del state.stack[1:]
+                state.waiting = None
+                return await self._run(resumed=True)
+            case "repeat" if waiting is not None:
+                state.say(state.last_prompt)
+                return self._flush()
         if waiting is None:
             return self._flush()
         awaiting = waiting.expectation.awaiting
-        if awaiting == "menu":
-            if start and start.flow in self.flow_set.flows:
-                return await self._enter(start.flow, utterance)
-            question = next((c for c in commands if c.kind == "ask_knowledge"), None)
-            if question is not None:
-                return await self._answer_inline(question.question or utterance)
-            if "out_of_scope" in kinds:
-                self.events.append({"type": "out_of_scope", "utterance": utterance})
-                self._say(behaviour.prompts.out_of_scope)
-                self._say(waiting.prompt)
+        match decision.move:
+            case "relative":
+                return await self._relative_answers(decision, utterance)
+            case "start_flow":
+                return await self._start_flow_from(decision, waiting, utterance)
+            case "answer" if awaiting == "slot":
+                return await self._answer_slot(decision, waiting, utterance)
+            case "answer" if awaiting == "confirm":
+                return await self._answer_confirm(decision, waiting, utterance)
+            case "knowledge":
+                assert decision.command is not None
+                return await self._knowledge(decision.command.question or utterance, waiting)
+            case "out_of_scope" if awaiting == "menu":
+                state.events.append(OutOfScope(utterance))
+                state.say(self.prompts.out_of_scope)
+                state.say(waiting.prompt)
                 return self._flush()
-        elif awaiting == "confirm" and kinds & {"affirm", "deny"}:
-            self._no_match = 0
-            return await self._confirmed("affirm" in kinds)
-        elif awaiting == "slot" and waiting.expectation.slot is QUESTION:
-            self._stack[-1].trigger = utterance
-            self._waiting = None
-            return await self._run()
-        elif awaiting == "slot":
-            if self._fill_slots(commands):
-                self._no_match = 0
-                self._waiting = None
-                return await self._run()
-            return await self._slot_not_understood()
+        if awaiting == "confirm":
+            return self._yes_or_no_again(waiting)
+        if awaiting == "slot" and waiting.expectation.slot is QUESTION:
+            return await self._question_given(utterance)
+        if awaiting == "slot":
+            return await self._slot_not_understood(waiting)
         return self._not_understood()
 
-    def _fill_slots(self, commands: list[Command]) -> bool:
-        """Store the slot values given; True when the awaited slot got one."""
-        frame = self._stack[-1]
-        waiting = self._waiting
-        assert waiting is not None
-        got_awaited = False
-        for command in commands:
-            if command.kind in ("affirm", "deny") and waiting.expectation.slot is not None:
-                if waiting.expectation.slot.type == "yes_no":
-                    frame.slots[waiting.expectation.slot_name or ""] = command.kind == "affirm"
-                    got_awaited = True
-                continue
-            if command.kind != "set_slot" or command.slot not in frame.flow.slots:
-                continue
-            slot = frame.flow.slots[command.slot]
-            value = extract_value(slot, command.value or "") if command.value else None
-            if value is None and slot.type == "yes_no" and command.value in ("true", "false"):
-                value = command.value == "true"
-            if value is None:
-                continue
-            frame.slots[command.slot] = value
-            got_awaited |= command.slot == waiting.expectation.slot_name
-        return got_awaited
+    async def _question_given(self, utterance: str) -> list[Reply]:
+        self.state.frame.trigger = utterance
+        self.state.waiting = None
+        return await self._run()
 
-    async def _slot_not_understood(self) -> list[Reply]:
-        frame = self._stack[-1]
-        waiting = self._waiting
-        assert waiting is not None and waiting.expectation.slot_name is not None
+    async def _start_flow_from(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
+        """Enter the flow the caller asked for, with the facts said in the same breath; mid-
+        flow, another flow runs as a detour and the current one resumes after it."""
+        assert decision.command is not None
+        flow = decision.command.flow
+        if flow not in self.flow_set.flows or flow == self.flow:
+            if decision.values:
+                return await self._apply(decision.values, utterance)
+            return self._not_understood()
+        if waiting.expectation.awaiting == "menu":
+            self.state.frame.pc += 1  # resume after the menu when the flow is done
+        self.state.waiting = None
+        self.push(flow, utterance)
+        self._store_values(self.state.frame, decision.values, utterance, awaited=None)
+        return await self._run()
+
+    async def _answer_slot(self, decision: Decision, waiting: Waiting, utterance: str) -> list[Reply]:
+        state = self.state
+        frame = state.frame
+        expectation = waiting.expectation
+        name, slot = expectation.slot_name, expectation.slot
+        assert name is not None and slot is not None
+        if slot is QUESTION:
+            return await self._question_given(utterance)
+        self._store_values(frame, decision.values, utterance, awaited=name)
+        if name not in frame.slots and decision.yes_no is not None:
+            if slot.type in ("yes_no", "resolution"):
+                frame.store(name, decision.yes_no, utterance)
+        if name not in frame.slots and slot.type == "phone" and THIS_NUMBER.search(utterance):
+            if state.data.get("caller"):
+                frame.store(name, state.data["caller"], utterance)
+        if name not in frame.slots and decision.dont_know and not slot.required:
+            frame.store(name, None, utterance)
+        if name in frame.slots:
+            state.no_match = 0
+            state.waiting = None
+            return await self._run()
+        if decision.values:  # other facts, but not the one asked for: ask it again
+            state.say(waiting.prompt)
+            return self._flush()
+        return await self._slot_not_understood(waiting)
+
+    async def _answer_confirm(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
+        state = self.state
+        frame = state.frame
+        step = frame.flow.steps[frame.pc]
+        assert isinstance(step, ConfirmStep)
+        if waiting.expectation.read_back or waiting.which_correction:
+            changed = self._store_values(frame, decision.values, utterance, corrections=True)
+            cleared = [c.slot for c in decision.values if c.kind == "clear_slot" and c.slot]
+            if cleared:
+                return await self._recollect(frame, cleared)
+            if changed:
+                state.say(self.prompts.corrected)
+                state.waiting = None
+                return await self._run()
+            if decision.yes_no is True:
+                return await self._confirmed(True)
+            if decision.yes_no is False and not waiting.which_correction:
+                prompt = self.prompts.which_correction
+                state.waiting = dataclasses.replace(waiting, which_correction=True, prompt=prompt)
+                state.say(prompt)
+                state.last_prompt = prompt
+                return self._flush()
+            return self._yes_or_no_again(waiting)
+        stored = self._store_values(frame, decision.values, utterance, awaited=None)
+        if decision.yes_no is False:
+            return await self._confirmed(False)
+        if decision.yes_no is True or stored:  # answering the survey is consent to it
+            return await self._confirmed(True)
+        return self._yes_or_no_again(waiting)
+
+    async def _relative_answers(self, decision: Decision, utterance: str) -> list[Reply]:
+        frame = self.state.frame
+        step = frame.flow.steps[frame.pc]
+        if isinstance(step, ConfirmStep) and step.on_relative:
+            self.state.waiting = None
+            self.goto(step.on_relative)
+            return await self._run()
+        if decision.values:
+            return await self._apply(decision.values, utterance)
+        return self._not_understood()
+
+    async def _recollect(self, frame: FlowFrame, names: list[str | None]) -> list[Reply]:
+        """The caller says these values are wrong: ask for them again, then read back."""
+        for name in names:
+            if name in frame.slots:
+                frame.slots.pop(name)
+                frame.evidence.pop(name, None)
+                frame.asked.discard(name)
+        collect = next(
+            (
+                i
+                for i, step in enumerate(frame.flow.steps)
+                if isinstance(step, CollectStep) and any(n in step.slots for n in names)
+            ),
+            None,
+        )
+        self.state.waiting = None
+        if collect is not None:
+            frame.pc = collect
+        return await self._run()
+
+    def _yes_or_no_again(self, waiting: Waiting) -> list[Reply]:
+        """An answer that is neither yes nor no is never taken as either: ask again."""
+        waiting.retries += 1
+        if waiting.retries > MAX_YES_NO_RETRIES:
+            return self._offer_human()
+        self.state.say(self.prompts.yes_or_no if not waiting.which_correction else "")
+        self.state.say(waiting.prompt)
+        return self._flush()
+
+    def _check_emergency(self, pending: list[Command], utterance: str) -> list[Reply]:
+        """The caller's words may describe an emergency: ask once, never guess."""
+        state = self.state
+        previous = state.waiting or Waiting(Expectation("nothing", self.flow or ""), "")
+        prompt = self.prompts.emergency_check
+        state.waiting = Waiting(
+            Expectation("confirm", self.flow or "", prompt=prompt),
+            prompt,
+            emergency_check=True,
+            emergency_words=utterance,
+            previous=previous,
+            pending=pending,
+        )
+        state.say(prompt)
+        state.last_prompt = prompt
+        return self._flush()
+
+    async def _emergency_checked(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
+        if decision.yes_no is False:
+            previous = waiting.previous
+            self.state.waiting = previous if previous is not None and previous.prompt else None
+            if self.state.waiting is None:
+                return await self._run()
+            return await self._apply(waiting.pending, waiting.emergency_words)
+        # Yes, or an answer that does not rule it out: a person takes over at once.
+        return await self._switch(self._behaviour.emergency_flow, waiting.emergency_words)
+
+    # -- values -------------------------------------------------------------------------------
+
+    def _store_values(
+        self,
+        frame: FlowFrame,
+        commands: list[Command],
+        utterance: str,
+        awaited: str | None = None,
+        corrections: bool = False,
+    ) -> bool:
+        """Store the values the caller gave, each validated by its slot type against the
+        caller's words; a value that fails is never stored. True when anything changed."""
+        changed = False
+        today = self._today()
+        for command in commands:
+            name = command.slot
+            if command.kind == "clear_slot" or name not in frame.flow.slots or not command.value:
+                continue
+            slot = frame.flow.slots[name]
+            if slot.type == "account":
+                continue  # the account is the caller's words, gathered by the session
+            filled = name in frame.slots
+            correcting = command.kind == "correct_slot" or (corrections and filled)
+            if filled and not correcting and name != awaited:
+                continue  # never overwrite what was said before without a correction
+            value = None
+            if slot.type == "address" and filled and correcting:  # "门牌是12号"
+                value = corrected_address(str(frame.slots[name]), command.value)
+            if value is None:
+                value = slot_type(slot).validate(command.value, slot, utterance, today)
+            if value is None or (filled and frame.slots[name] == value):
+                continue
+            frame.store(name, value, utterance)
+            changed = True
+        return changed
+
+    def _capture_account(self, frame: FlowFrame, utterance: str) -> None:
+        """Add the caller's description of the problem to the account, and read the
+        category from the whole account unless the caller named it."""
+        account = [n for n, s in frame.flow.slots.items() if s.type == "account"]
+        if not account:
+            return
+        for clause in account_clauses(utterance):
+            if clause not in frame.account:
+                frame.account.append(clause)
+        if not frame.account:
+            return
+        text = "，".join(frame.account)
+        for name in account:
+            frame.store(name, text, text)
+        today = self._today()
+        for name, slot in frame.flow.slots.items():
+            if slot.type == "enum" and slot.fill_from_trigger and name not in frame.slots:
+                value = slot_type(slot).extract(text, slot, today)
+                if value is not None:
+                    words = next(c for c in frame.account if slot_type(slot).extract(c, slot, today))
+                    frame.store(name, value, words)
+
+    # -- not understood -----------------------------------------------------------------------
+
+    async def _slot_not_understood(self, waiting: Waiting) -> list[Reply]:
+        state = self.state
+        frame = state.frame
         name, slot = waiting.expectation.slot_name, waiting.expectation.slot
-        assert slot is not None
+        assert name is not None and slot is not None
         frame.attempts[name] = frame.attempts.get(name, 0) + 1
         if frame.attempts[name] < slot.max_attempts:
-            self._say(slot.reask or self._behaviour.prompts.no_match)
+            state.say(slot.reask or self.prompts.no_match)
             if not slot.reask:
-                self._say(waiting.prompt)
-            self._last_prompt = slot.reask or waiting.prompt
+                state.say(waiting.prompt)
+            state.last_prompt = slot.reask or waiting.prompt
             return self._flush()
-        self._waiting = None
+        state.waiting = None
+        if slot.fallback is not None:
+            frame.store(name, slot.fallback, "")
+            return await self._run()
         if not slot.required:
             frame.slots.setdefault(name, None)
             return await self._run()
         step = frame.flow.steps[frame.pc]
         target = getattr(step, "on_fail", None)
         if target:
-            self._goto(target)
+            self.goto(target)
             return await self._run()
         return self._offer_human()
 
     def _not_understood(self) -> list[Reply]:
-        self._no_match += 1
-        if self._no_match >= self._behaviour.max_no_match:
+        state = self.state
+        state.no_match += 1
+        if state.no_match >= self._behaviour.max_no_match:
             return self._offer_human()
-        assert self._waiting is not None
-        self._say(self._behaviour.prompts.no_match)
-        self._say(self._waiting.prompt)
+        assert state.waiting is not None
+        state.say(self.prompts.no_match)
+        state.say(state.waiting.prompt)
         return self._flush()
 
     def _offer_human(self) -> list[Reply]:
-        self._no_match = 0
-        prompt = self._behaviour.prompts.offer_human
-        self._waiting = _Waiting(Expectation("confirm", self.flow or ""), prompt, offer_human=True)
-        self._say(prompt)
-        self._last_prompt = prompt
+        state = self.state
+        state.no_match = 0
+        prompt = self.prompts.offer_human
+        state.waiting = Waiting(
+            Expectation("confirm", self.flow or "", prompt=prompt), prompt, offer_human=True
+        )
+        state.say(prompt)
+        state.last_prompt = prompt
         return self._flush()
 
     async def _confirmed(self, yes: bool) -> list[Reply]:
-        frame = self._stack[-1]
+        frame = self.state.frame
         step = frame.flow.steps[frame.pc]
-        self._waiting = None
+        self.state.waiting = None
         if yes:
             frame.pc += 1
         else:
             assert isinstance(step, ConfirmStep)
-            self._goto(step.on_no)
+            self.goto(step.on_no)
         return await self._run()
+
+    # -- moving between flows -----------------------------------------------------------------
 
     async def _switch(self, flow: str, utterance: str) -> list[Reply]:
         """Leave whatever is in progress for the human or emergency flow."""
-        self._waiting = None
-        self._push(flow, utterance)
+        self.state.waiting = None
+        self.push(flow, utterance)
         return await self._run()
 
-    async def _enter(self, flow: str, utterance: str) -> list[Reply]:
-        self._waiting = None
-        self._stack[-1].pc += 1  # resume after the menu when the flow is done
-        self._push(flow, utterance)
-        return await self._run()
-
-    async def _answer_inline(self, question: str) -> list[Reply]:
-        qa = next((f for f in self.flow_set.flows.values() if _answers(f)), None)
-        if qa is None:
+    async def _knowledge(self, question: str, waiting: Waiting) -> list[Reply]:
+        """A policy question: at the menu the Q&A flow takes it; mid-flow the bot answers and
+        comes back to what it asked."""
+        if waiting.expectation.awaiting == "menu":
+            qa = next((f for f in self.flow_set.flows.values() if _answers(f)), None)
+            if qa is None:
+                return self._not_understood()
+            self.state.frame.pc += 1
+            self.state.waiting = None
+            self.push(qa.name, question)
+            return await self._run()
+        if not await self.answer_question(question):
+            self.state.said.clear()
             return self._not_understood()
-        return await self._enter(qa.name, question)
+        self.state.say(waiting.prompt)
+        return self._flush()
 
-    # -- running steps ----------------------------------------------------------------------
+    def push(self, flow: str, trigger: str | None = None) -> None:
+        frame = FlowFrame(self.flow_set.flow(flow), trigger=trigger or None)
+        self.state.stack.append(frame)
+        if not trigger:
+            return
+        today = self._today()
+        # Take what the caller already said ("楼下饭店太吵了" → category, description).
+        for name, slot in frame.flow.slots.items():
+            kind = slot_type(slot)
+            if slot.fill_from_trigger and slot.type not in ("account", "enum"):
+                value = kind.extract(trigger, slot, today)
+            elif kind.volunteered:
+                value = kind.volunteered_value(trigger, slot, today)
+            else:
+                continue
+            if value is not None:
+                frame.store(name, value, trigger)
+        self._capture_account(frame, trigger)
 
-    def _push(self, flow: str, trigger: str | None = None) -> None:
-        frame = _Frame(self.flow_set.flow(flow), trigger=trigger or None)
-        if trigger:  # take what the caller already said ("楼下饭店太吵了" → category, description)
-            for name, slot in frame.flow.slots.items():
-                if slot.fill_from_trigger or slot.type in VOLUNTEERED:
-                    value = extract_value(slot, trigger)
-                    if value is not None:
-                        frame.slots[name] = value
-        self._stack.append(frame)
-
-    def _goto(self, step_id: str) -> None:
-        frame = self._stack[-1]
+    def goto(self, step_id: str) -> None:
+        frame = self.state.frame
         frame.pc = next(i for i, s in enumerate(frame.flow.steps) if s.id == step_id)
 
-    def _values(self, frame: _Frame) -> dict[str, Any]:
-        values = dict(self.data)
-        for name, slot in frame.flow.slots.items():
-            if name in frame.slots:
-                values[name] = spoken_value(slot, frame.slots[name])
-        return values
-
-    def _raw_values(self, frame: _Frame) -> dict[str, Any]:
-        return {**self.data, **frame.slots}
+    # -- running steps ------------------------------------------------------------------------
 
     async def _run(self, resumed: bool = False) -> list[Reply]:
         """Execute steps until the bot needs the caller's input or the call ends."""
+        state = self.state
+        self.resumed = resumed
         for _ in range(200):  # a flow that loops without asking anything is a design bug
-            if self.ended:
+            if state.ended:
                 return self._flush()
-            if not self._stack:
-                self._say(self._behaviour.prompts.goodbye)
-                self._hangup()
+            if not state.stack:
+                state.say(self.prompts.goodbye)
+                self.hangup(None)
                 return self._flush()
-            frame = self._stack[-1]
+            frame = state.frame
             if frame.pc >= len(frame.flow.steps):
-                self._stack.pop()
-                resumed = True
+                state.stack.pop()
+                self.resumed = True
                 continue
             step = frame.flow.steps[frame.pc]
-            values = self._values(frame)
-            match step:
-                case SayStep():
-                    self._say(render(step.say, values))
-                    frame.pc += 1
-                case CollectStep():
-                    slot_name = next(
-                        (n for n in step.slots if n not in frame.slots and n not in frame.asked),
-                        None,
-                    )
-                    if slot_name is None:
-                        frame.pc += 1
-                        continue
-                    frame.asked.add(slot_name)
-                    slot = frame.flow.slots[slot_name]
-                    return self._ask(
-                        self._slot_expectation(frame, slot_name, slot), slot.ask, values
-                    )
-                case ConfirmStep():
-                    expectation = Expectation("confirm", frame.flow.name)
-                    return self._ask(expectation, step.confirm, values)
-                case MenuStep():
-                    prompt = self._behaviour.prompts.anything_else if resumed else step.menu
-                    expectation = Expectation("menu", frame.flow.name)
-                    return self._ask(expectation, prompt, values)
-                case BranchStep():
-                    raw = self._raw_values(frame)
-                    target = next(
-                        (c.goto for c in step.branch if evaluate(parse_condition(c.when), raw)),
-                        step.otherwise,
-                    )
-                    if target:
-                        self._goto(target)
-                    else:
-                        frame.pc += 1
-                case ActionStep():
-                    if not await self._act(step, frame):
-                        return await self._escalate("system_error")
-                    frame.pc += 1
-                case AnswerStep():
-                    if not frame.trigger:
-                        expectation = Expectation("slot", frame.flow.name, "question", QUESTION)
-                        return self._ask(expectation, step.ask, values)
-                    grounded = await self._answer(frame.trigger)
-                    if grounded or not step.on_ungrounded:
-                        frame.pc += 1
-                    else:
-                        self._goto(step.on_ungrounded)
-                case GotoStep():
-                    self._goto(step.goto)
-                case FlowStep():
-                    frame.pc += 1
-                    self._push(step.flow)
-                case TransferStep():
-                    self._transfer(step.transfer)
-                case HangupStep():
-                    self._say(render(step.hangup, values))
-                    self._hangup(step.id)
-            resumed = False if not isinstance(step, GotoStep) else resumed
+            outcome = await RUNNERS[type(step)](self, frame, step)
+            if outcome in (WAIT, STOP):
+                return self._flush()
+            if not isinstance(step, GotoStep):
+                self.resumed = False
         raise RuntimeError(f"flow {self.flow} runs in circles without asking the caller")
 
-    def _slot_expectation(self, frame: _Frame, name: str, slot: Slot) -> Expectation:
-        open_slots = {n: s for n, s in frame.flow.slots.items() if n not in frame.slots}
-        return Expectation("slot", frame.flow.name, name, slot, open_slots)
+    def values(self, frame: FlowFrame) -> dict[str, Any]:
+        values = dict(self.state.data)
+        for name, slot in frame.flow.slots.items():
+            if name in frame.slots:
+                values[name] = slot_type(slot).spoken(frame.slots[name], slot)
+        return values
 
-    def _ask(self, expectation: Expectation, prompt: str, values: dict[str, Any]) -> list[Reply]:
-        text = render(prompt, values)
-        self._waiting = _Waiting(dataclasses.replace(expectation, prompt=text), text)
-        self._say(text)
-        self._last_prompt = text
-        return self._flush()
+    def next_slot(self, frame: FlowFrame, step: CollectStep) -> str | None:
+        return next((n for n in step.slots if n not in frame.slots and n not in frame.asked), None)
 
-    async def _act(self, step: ActionStep, frame: _Frame) -> bool:
-        actions = self._engine.actions
+    def ask_slot(self, frame: FlowFrame, name: str) -> Outcome:
+        frame.asked.add(name)
+        slot = frame.flow.slots[name]
+        expectation = Expectation(
+            "slot",
+            frame.flow.name,
+            name,
+            slot,
+            {n: s for n, s in frame.flow.slots.items() if n not in frame.slots},
+            filled=dict(frame.slots),
+            filled_slots={n: frame.flow.slots[n] for n in frame.slots},
+        )
+        return self.ask(expectation, render(slot.ask, self.values(frame)))
+
+    def ask(self, expectation: Expectation, prompt: str) -> Outcome:
+        state = self.state
+        state.waiting = Waiting(dataclasses.replace(expectation, prompt=prompt), prompt)
+        state.say(prompt)
+        state.last_prompt = prompt
+        return WAIT
+
+    async def act(self, step: ActionStep, frame: FlowFrame) -> bool:
+        state = self.state
         try:
-            if step.action == "create_ticket":
-                # The caller's number stands in for a contact number not asked for, and the
-                # system may say why a ticket is opened (a callback after a failed transfer).
-                fields = dict(frame.slots)
-                fields["contact_phone"] = fields.get("contact_phone") or self.data.get("caller")
-                if self.data.get("callback_reason") and not fields.get("description"):
-                    fields["description"] = self.data["callback_reason"]
-                ticket = await actions.create_ticket(self.call_id, fields)
-                self.data["ticket"] = ticket.number
-                self.data["ticket_number"] = spell_digits(ticket.number)
-                self.events.append({"type": "ticket_created", "ticket": ticket.model_dump()})
-            else:
-                result = await actions.record_survey(
-                    self.call_id, self.data.get("ticket"), frame.slots
-                )
-                self.events.append({"type": "survey_recorded", "survey": result.model_dump()})
+            match step.action:
+                case "create_ticket":
+                    await self._create_ticket(frame)
+                case "record_survey":
+                    result = await self._effects.record_survey(
+                        state.call_id, state.data.get("ticket"), frame.slots, frame.evidence
+                    )
+                    state.events.append(SurveyRecorded(result.model_dump()))
+                case "find_ticket":
+                    await self._find_ticket(frame)
+                case "record_follow_up":
+                    said = "；".join(u for u in [frame.trigger or "", *state.heard[-3:]] if u)
+                    number = state.data.get("found_ticket")
+                    if number:
+                        await self._effects.record_follow_up(number, state.call_id, said)
         except StoreUnavailable as exc:
-            logger.error(f"call {self.call_id}: {step.action} failed: {exc}")
-            self.events.append(
-                {"type": "action_failed", "action": step.action, "slots": dict(frame.slots)}
-            )
+            logger.error(f"call {state.call_id}: {step.action} failed: {exc}")
+            state.events.append(ActionFailed(step.action, dict(frame.slots)))
             return False
         return True
 
-    async def _answer(self, question: str) -> bool:
-        answer = await asyncio.to_thread(self._engine.knowledge.answer, question)
-        self.events.append(
-            {
-                "type": "answer",
-                "question": question,
-                "grounded": answer.grounded,
-                "sources": [dataclasses.asdict(source) for source in answer.sources],
-            }
+    async def _create_ticket(self, frame: FlowFrame) -> None:
+        state = self.state
+        # The caller's number stands in for a contact number not asked for, and the system
+        # may say why a ticket is opened (a callback after a failed transfer).
+        fields = dict(frame.slots)
+        fields["contact_phone"] = fields.get("contact_phone") or state.data.get("caller")
+        if state.data.get("callback_reason") and not fields.get("description"):
+            fields["description"] = state.data["callback_reason"]
+        category = next(
+            (n for n, s in frame.flow.slots.items() if s.type == "enum" and s.fill_from_trigger),
+            None,
         )
-        self._say(answer.text)
+        draft = WorkOrderDraft(
+            fields, dict(frame.evidence), frame.evidence.get(category) if category else None
+        )
+        ticket = await self._effects.create_ticket(state.call_id, draft)
+        state.data["ticket"] = ticket.number
+        state.data["ticket_number"] = spell_digits(ticket.number)
+        state.events.append(TicketCreated(ticket.model_dump()))
+
+    async def _find_ticket(self, frame: FlowFrame) -> None:
+        state = self.state
+        number = next(
+            (v for n, v in frame.slots.items() if frame.flow.slots[n].type == "ticket_number"),
+            None,
+        )
+        ticket = await self._effects.find_ticket(number, None if number else state.data["caller"])
+        if ticket is None:
+            state.data["found_ticket"] = None
+            state.events.append(FollowUpRecorded(number, False))
+            return
+        created = dt.datetime.fromtimestamp(ticket.created_at)
+        state.data.update(
+            found_ticket=ticket.number,
+            found_number=spell_digits(ticket.number),
+            found_status=ticket.status_in_words,
+            found_category=ticket.category or "",
+            found_date=f"{created.month}月{created.day}日",
+        )
+        state.events.append(FollowUpRecorded(ticket.number, True, ticket.status))
+
+    async def answer_question(self, question: str) -> bool:
+        answer = await self._effects.answer(question)
+        self.state.events.append(
+            Answered(
+                question,
+                answer.grounded,
+                [dataclasses.asdict(source) for source in answer.sources],
+            )
+        )
+        self.state.say(answer.text)
         return bool(answer.grounded)
 
-    async def _escalate(self, reason: str) -> list[Reply]:
-        self._say(self._behaviour.prompts.technical_problem)
-        self._transfer(reason)
+    async def escalate(self, reason: str) -> Outcome:
+        self.state.say(self.prompts.technical_problem)
+        return self.transfer(reason, announced=True)
+
+    async def _escalated(self, reason: str) -> list[Reply]:
+        await self.escalate(reason)
         return self._flush()
 
-    def _transfer(self, reason: str) -> None:
-        """Hand over to a person; the event carries what the agent needs to pick up: where
-        the caller was and what they had already said (every flow on the stack)."""
-        collected = {
-            name: value
-            for frame in self._stack
-            for name, value in frame.slots.items()
-            if value is not None
-        }
-        needs = [frame.trigger for frame in self._stack if frame.trigger]
-        self.events.append(
-            {
-                "type": "transfer",
-                "reason": reason,
-                "at": time.time(),
-                "flow": self.flow,
-                "slots": collected,
-                "caller_said": needs,
-            }
-        )
-        self.ended = True
-        self._waiting = None
+    def transfer(self, reason: str, announced: bool = False) -> Outcome:
+        """Hand over to a person, always announced. A web call has no phone leg to transfer:
+        the caller is told so and a callback work order is opened instead."""
+        state = self.state
+        collected = {n: v for f in state.stack for n, v in f.slots.items() if v is not None}
+        needs = [frame.trigger for frame in state.stack if frame.trigger]
+        state.events.append(Transfer(reason, self.flow, collected, needs))
+        callback = "callback" in self.flow_set.flows
+        if state.data.get("channel") == "webrtc" and callback and self.flow != "callback":
+            state.say(self.prompts.web_callback)
+            state.data["callback_reason"] = f"网页来电需人工处理（{reason}）：{'；'.join(needs)}"
+            state.waiting = None
+            self.push("callback")
+            return NEXT
+        if not announced and not state.said:
+            state.say(self.prompts.handover)
+        state.ended = True
+        state.waiting = None
+        return STOP
 
-    def _hangup(self, step: str | None = None) -> None:
-        """`step`: the flow step that ended the call, if one did (campaigns read it)."""
-        self.events.append({"type": "hangup", "step": step})
-        self.ended = True
-        self._waiting = None
-
-    def expected_slot_type(self) -> str | None:
-        slot = self._expectation().slot
-        return slot.type if slot is not None else None
+    def hangup(self, step: str | None) -> None:
+        self.state.events.append(Hangup(step))
+        self.state.ended = True
+        self.state.waiting = None
 
     def _expectation(self) -> Expectation:
-        if self._waiting is not None:
-            return self._waiting.expectation
-        return Expectation("nothing", self.flow or "")
-
-    def _say(self, text: str) -> None:
-        if text:
-            self._said.append(text)
+        state = self.state
+        history = tuple(state.heard[-HISTORY_TURNS:])
+        if state.waiting is not None:
+            return dataclasses.replace(state.waiting.expectation, history=history)
+        return Expectation("nothing", self.flow or "", history=history)
 
     def _flush(self) -> list[Reply]:
-        said, self._said = self._said, []
+        said, self.state.said = self.state.said, []
         if not said:
             return []
-        return [Reply("".join(said), hangup=self.ended)]
+        return [Reply("".join(said), hangup=self.state.ended)]
 
 
 def _answers(flow: Flow) -> bool:
     return any(isinstance(step, AnswerStep) for step in flow.steps)
+

@@ -1,7 +1,9 @@
-"""Understanding without an LLM: keyword and example matching plus typed slot extractors.
+"""Understanding without an LLM: emergency and intent words, flow routing by examples and
+category words, typed slot extractors, corrections and closed answers.
 
 Always available, deterministic and fast (a millisecond): the fallback when the LLM is down or
-slow, and the first reader of every deterministic answer (numbers, dates, yes/no …).
+slow, and the first reader of every turn. `certain()` says, per extractor, when its reading
+may stand alone; the LLM reads the rest where one is configured.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import re
 from collections.abc import Callable
 
 from bot.dialogue.commands import Command
+from bot.dialogue.emergency import urgency
 from bot.dialogue.extractors import extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
-from bot.dialogue.slot_values import DETERMINISTIC, extract_value
+from bot.dialogue.slot_types import slot_type
+from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.base import plain
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet
 
@@ -21,10 +26,47 @@ GLOBAL_THRESHOLD = 0.45
 FLOW_THRESHOLD = 0.25
 # Longer requests that match no flow still go to the knowledge base, which may decline.
 MIN_QUESTION_CHARS = 6
+# A reply this short that is a yes or a no is an exact closed answer.
+MAX_EXACT_ANSWER_CHARS = 6
+MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
-    r"怎么|如何|什么|哪里|哪儿|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|？|\?"
+    r"怎么|如何|什么|哪里|哪儿|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥|？|\?"
 )
+# A problem to report rather than a question to answer.
+PROBLEM_CUES = re.compile(
+    r"投诉|举报|反映|坏了|不热|不亮|没人管|没人修|太吵|扰民|乱收费|乱停|乱扔|乱搭|乱建|占道|"
+    r"堵了|堵住|返臭|发臭|漏水|拖欠|欠薪|不给钱|不发工资|隐患|私拉|违建|违章建|噪音|油烟|脏乱|"
+    r"臭气|污染|偷排|扰民|不作为|推诿|受不了"
+)
+FOLLOW_UP_CUES = re.compile(
+    r"(?:之前|上次|上回|前几天|上周|上个月|以前|早就).{0,12}(?:反映|投诉|打过|报过|登记|提过)|"
+    r"工单.{0,4}(?:进度|状态|怎么样|处理到)|进度|催(?:一下|办|催)|怎么还没(?:人)?(?:处理|管|修|回复)|"
+    r"处理得怎么样|有(?:没有)?结果|查(?:一下|询)?(?:我的)?工单"
+)
+CORRECTION_CUES = re.compile(r"不对|错了|说错|记错|搞错|弄错|不是.{1,12}是|应该是|改成|改一下|更正|更改")
+DONT_KNOW = re.compile(
+    r"不知道|不清楚|记不清|记不得|忘了|说不好|说不准|不确定|不固定|没注意|没留意|不想说|不方便说|"
+    r"不愿意|不留|匿名|保密|不想留|^没有?$|^没有了?$|^没了$|^没啥$|^无$|^没什么$"
+)
+RELATIVE = re.compile(
+    r"我是(?:他|她)(?:的)?(?:爱人|老婆|老公|妻子|丈夫|媳妇|儿子|女儿|闺女|儿媳|女婿|妈妈|妈|"
+    r"爸爸|爸|母亲|父亲|家人|家属|孙子|孙女|外孙|老伴|对象|哥哥|姐姐|弟弟|妹妹|哥|姐|弟|妹)|"
+    r"(?:他|她)(?:现在)?(?:不在|出去了|上班去了|出门了|住院了|睡了|没在)"
+)
+WRONG_PERSON = re.compile(
+    r"打错了?|不是这个人|没有这个人|没这个人|不认识|这(?:个)?号码?(?:不是|已经)|不是(?:他|她)的|"
+    r"号码换|换人了|不姓|你找错"
+)
+BUSY = re.compile(r"在开车|开车呢|在开会|开会呢|在忙|正忙|忙着|没空|晚点|晚些|回头再|改天|等会|一会儿再|下次再")
+# What callers call each kind of value when they say it is wrong ("地址不对").
+SLOT_WORDS = {
+    "address": ("地址", "门牌", "位置", "地点", "小区", "楼号"),
+    "phone": ("电话", "号码", "手机"),
+    "person_name": ("名字", "称呼", "姓名", "姓"),
+    "when": ("时间",),
+    "enum": ("类别", "类型", "分类"),
+}
 
 
 class LocalUnderstanding:
@@ -37,6 +79,7 @@ class LocalUnderstanding:
         self._emergency_flow = behaviour.emergency_flow
         self._emergency_words = tuple(intents.emergency)
         self._escalations = {"anger": tuple(intents.anger), "human_only": tuple(intents.human_only)}
+        self._person = IntentClassifier({"request_human": intents.human})
         self._globals = IntentClassifier(
             {
                 "request_human": intents.human,
@@ -53,38 +96,40 @@ class LocalUnderstanding:
             flow.name: [
                 word
                 for slot in flow.slots.values()
-                if slot.fill_from_trigger
-                for words in (slot.values or {}).values()
+                if slot.fill_from_trigger and slot.values
+                for words in slot.values.values()
                 for word in words
             ]
             for flow in flow_set.flows.values()
         }
+        self._complaint_flow = next(
+            (f for f, words in self._category_words.items() if words), None
+        )
+        self._follow_up_flow = next(
+            (
+                f.name
+                for f in flow_set.flows.values()
+                if any(s.type == "ticket_number" for s in f.slots.values())
+            ),
+            None,
+        )
         self._today = today
 
-    def global_command(self, text: str) -> Command | None:
+    # -- what always applies ------------------------------------------------------------------
+
+    def global_commands(self, text: str) -> list[Command]:
         """Emergencies, escalations (anger, human-only topics) and the always-available intents
         (person, repeat, goodbye, cancel)."""
-        if any(word in text for word in self._emergency_words):
-            return Command(kind="start_flow", flow=self._emergency_flow)
+        heard = urgency(text)
+        if heard == "certain" or any(word in text for word in self._emergency_words):
+            return [Command(kind="emergency", value="certain")]
+        commands = [Command(kind="emergency", value="possible")] if heard else []
         for reason, words in self._escalations.items():
             if any(word in text for word in words):
-                return Command(kind="escalate", value=reason)
+                return [*commands, Command(kind="escalate", value=reason)]
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:
-            return Command(kind=ranked[0][0])  # type: ignore[arg-type]
-        return None
-
-    def slot_commands(self, text: str, expectation: Expectation) -> list[Command]:
-        """The awaited slot's value first, then any other open slot the caller volunteered."""
-        commands = []
-        if expectation.slot is not None and expectation.slot_name is not None:
-            value = extract_value(expectation.slot, text, self._today)
-            if value is not None:
-                commands.append(Command(kind="set_slot", slot=expectation.slot_name, value=text))
-        for name, slot in expectation.open_slots.items():
-            if name != expectation.slot_name and slot.type in DETERMINISTIC - {"yes_no", "enum"}:
-                if extract_value(slot, text, self._today) is not None:
-                    commands.append(Command(kind="set_slot", slot=name, value=text))
+            commands.append(Command(kind=ranked[0][0]))  # type: ignore[arg-type]
         return commands
 
     def yes_no(self, text: str) -> Command | None:
@@ -93,49 +138,156 @@ class LocalUnderstanding:
             return None
         return Command(kind="affirm" if answer else "deny")
 
+    # -- answers to the bot's questions ---------------------------------------------------------
+
+    def slot_commands(self, text: str, expectation: Expectation) -> list[Command]:
+        """The awaited slot's value first, then any other open slot the caller volunteered."""
+        today = self._today()
+        commands = []
+        if expectation.slot is not None and expectation.slot_name is not None:
+            value = slot_type(expectation.slot).extract(text, expectation.slot, today)
+            if value is not None:
+                commands.append(_set(expectation.slot_name, value))
+        for name, slot in expectation.open_slots.items():
+            if name == expectation.slot_name or not slot_type(slot).volunteered:
+                continue
+            value = slot_type(slot).volunteered_value(text, slot, today)
+            if value is not None:
+                commands.append(_set(name, value))
+        return commands
+
+    def corrections(self, text: str, expectation: Expectation, read_back: bool) -> list[Command]:
+        """Values given before that the caller corrects ("不对，门牌是12号"), or names as wrong
+        without the right value yet ("地址不对")."""
+        if not (read_back or CORRECTION_CUES.search(text)):
+            return []
+        today = self._today()
+        commands = []
+        for name, slot in expectation.filled_slots.items():
+            old = expectation.filled.get(name)
+            kind = slot_type(slot)
+            if slot.type in ("account", "yes_no", "resolution", "satisfaction"):
+                continue
+            if slot.type == "enum":  # only the value's own name, never a synonym, corrects it
+                named = [v for v in slot.values or {} if v in text and v != old]
+                if named and CORRECTION_CUES.search(text):
+                    commands.append(Command(kind="correct_slot", slot=name, value=named[0]))
+                continue
+            value = kind.extract(text, slot, today)
+            if slot.type == "address" and old and value is None:
+                value = corrected_address(str(old), text)
+            if value is not None and value != old:
+                commands.append(Command(kind="correct_slot", slot=name, value=_as_text(value)))
+            elif value is None and any(word in text for word in SLOT_WORDS.get(slot.type, ())):
+                if CORRECTION_CUES.search(text) or extract_yes_no(text) is False:
+                    commands.append(Command(kind="clear_slot", slot=name))
+        return commands
+
+    def _closed_answer(self, text: str, expectation: Expectation) -> list[Command]:
+        """A yes/no question: consent, identity, a read-back."""
+        if expectation.read_back:
+            fixes = self.corrections(text, expectation, read_back=True)
+            answer = self.yes_no(text)
+            if fixes:
+                return [Command(kind="deny"), *fixes]
+            return [answer] if answer else []
+        if RELATIVE.search(text):
+            return [Command(kind="relative")]
+        if WRONG_PERSON.search(text) or BUSY.search(text):
+            return [Command(kind="deny"), *self.slot_commands(text, expectation)]
+        answer = self.yes_no(text)
+        volunteered = self.slot_commands(text, expectation)
+        return [answer, *volunteered] if answer else volunteered
+
+    def _slot_answer(self, text: str, expectation: Expectation) -> list[Command]:
+        commands = [
+            *self.slot_commands(text, expectation),
+            *self.corrections(text, expectation, read_back=False),
+        ]
+        slot = expectation.slot
+        awaited = expectation.slot_name
+        if slot is not None and not any(c.slot == awaited for c in commands):
+            if slot.type in ("yes_no", "resolution"):
+                answer = self.yes_no(text)
+                if answer is not None:
+                    commands.append(answer)
+            if DONT_KNOW.search(plain(text)):
+                commands.append(Command(kind="dont_know"))
+            elif not commands and QUESTION_CUES.search(text) and slot.type != "text":
+                commands.append(Command(kind="ask_knowledge", question=text))
+        return commands
+
+    # -- the menu -------------------------------------------------------------------------------
+
     def route(self, text: str) -> Command:
         """At the menu: which flow the caller wants, or a question for the knowledge base."""
+        if self._follow_up_flow and FOLLOW_UP_CUES.search(text):
+            return Command(kind="start_flow", flow=self._follow_up_flow)
         ranked = self._flows.classify(text)
         if ranked and ranked[0][1] >= FLOW_THRESHOLD:
             return Command(kind="start_flow", flow=ranked[0][0])
         for flow, words in self._category_words.items():
             if any(word in text for word in words):
                 return Command(kind="start_flow", flow=flow)
+        if self._complaint_flow and PROBLEM_CUES.search(text):
+            return Command(kind="start_flow", flow=self._complaint_flow)
         if QUESTION_CUES.search(text) or len(text) >= MIN_QUESTION_CHARS:
             # The knowledge base decides whether it is a policy question it can answer.
             return Command(kind="ask_knowledge", question=text)
         return Command(kind="out_of_scope")
 
-    def unsure(self, text: str, expectation: Expectation, commands: list[Command]) -> bool:
-        """Whether these commands are guesses worth a second opinion (from the LLM)."""
-        if not commands:
-            return True
-        if expectation.awaiting != "menu":
-            return False
-        kind = commands[0].kind
-        return kind == "out_of_scope" or (
-            kind == "ask_knowledge" and not QUESTION_CUES.search(text.strip())
-        )
+    # -- one turn ---------------------------------------------------------------------------------
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]:
         text = utterance.strip()
         if not text:
             return []
-        special = self.global_command(text)
-        if special is not None and special.kind in ("start_flow", "request_human", "escalate"):
-            return [special]
-        fallback = [special] if special is not None else []
+        special = self.global_commands(text)
+        if any(c.kind == "emergency" and c.value == "certain" for c in special):
+            return special
         match expectation.awaiting:
             case "confirm":
-                answer = self.yes_no(text)
-                return [answer] if answer else fallback
+                answer = self._closed_answer(text, expectation)
             case "slot":
-                commands = self.slot_commands(text, expectation)
-                slot = expectation.slot
-                if not commands and slot is not None and slot.type == "yes_no":
-                    answer = self.yes_no(text)
-                    commands = [answer] if answer else []
-                return commands or fallback
+                answer = self._slot_answer(text, expectation)
             case "menu":
-                return fallback or [self.route(text)]
-        return fallback
+                answer = [] if any(c.kind != "emergency" for c in special) else [self.route(text)]
+            case _:
+                answer = []
+        return [*special, *answer]
+
+    def certain(self, text: str, expectation: Expectation, commands: list[Command]) -> bool:
+        """Whether the fast path may decide alone: keys, emergencies and requests for a person,
+        exact yes/no, well-formed values of types whose extractor is certain."""
+        kinds = {command.kind for command in commands}
+        if kinds & {"request_human", "escalate"} or any(
+            c.kind == "emergency" and c.value == "certain" for c in commands
+        ):
+            return True
+        short = plain(text)
+        if kinds <= {"affirm", "deny"} and kinds and len(short) <= MAX_EXACT_ANSWER_CHARS:
+            return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
+        if kinds == {"goodbye"} or kinds == {"repeat"}:
+            return len(short) <= MAX_EXACT_ANSWER_CHARS
+        slot = expectation.slot
+        if expectation.awaiting == "slot" and slot is not None and kinds == {"set_slot"}:
+            awaited = [c for c in commands if c.slot == expectation.slot_name]
+            return (
+                len(awaited) == len(commands) == 1
+                and slot_type(slot).certain
+                and len(short) <= MAX_CERTAIN_SLOT_ANSWER_CHARS
+                and not CORRECTION_CUES.search(text)
+            )
+        return False
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _set(name: str, value: object) -> Command:
+    return Command(kind="set_slot", slot=name, value=_as_text(value))
+
+

@@ -12,7 +12,7 @@ from typing import Literal
 import redis.asyncio as redis
 
 from bot.config import Settings
-from bot.dialogue.actions import TicketActions
+from bot.dialogue.effects import HotlineEffects
 from bot.dialogue.flow_engine import FlowEngine
 from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
@@ -58,16 +58,13 @@ class DialogueService:
                 settings.llm.api_key,
                 settings.llm.timeout_s,
             )
-        self.engine = FlowEngine(
-            self.flows.current,
-            self._understanding,
+        self.effects = HotlineEffects(
+            self.tickets,
             self.knowledge,
-            TicketActions(
-                self.tickets,
-                settings.tickets.departments,
-                settings.tickets.default_department,
-            ),
+            settings.tickets.departments,
+            settings.tickets.default_department,
         )
+        self.engine = FlowEngine(self.flows.current, self._understanding, self.effects)
 
     def _llm_url(self, progress: Callable[[str], None]) -> str:
         llm = self.settings.llm
@@ -99,6 +96,7 @@ class DialogueService:
             await understanding.warm_up()
 
     async def close(self) -> None:
+        await self.effects.close()
         if self.llm is not None:
             await self.llm.close()
         if self.llm_server is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.dialogue.commands import Command
 from bot.flows.model import Slot
@@ -22,6 +22,13 @@ class Expectation:
     # Other slots of the current flow the caller may volunteer at the same time.
     open_slots: dict[str, Slot] = field(default_factory=dict)
     prompt: str = ""  # what the bot said when it asked
+    # Values already collected in this flow (a read-back may correct them).
+    filled: dict[str, Any] = field(default_factory=dict)
+    filled_slots: dict[str, Slot] = field(default_factory=dict)
+    # The caller's last few turns in this call, oldest first (context for the LLM).
+    history: tuple[str, ...] = ()
+    # A read-back (a confirm step over collected values), not a consent question.
+    read_back: bool = False
 
 
 class Understanding(Protocol):

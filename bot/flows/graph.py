@@ -35,9 +35,12 @@ def edges(flow: Flow) -> list[tuple[int, int, str]]:
             result.append((index, index + 1, label))
         for field, target in _targets(step):
             if target in ids:
-                label = {"on_no": "no", "on_fail": "fail", "on_ungrounded": "not found"}.get(
-                    field, "" if field == "goto" else field.split(".")[0]
-                )
+                label = {
+                    "on_no": "no",
+                    "on_relative": "relative",
+                    "on_fail": "fail",
+                    "on_ungrounded": "not found",
+                }.get(field, "" if field == "goto" else field.split(".")[0])
                 result.append((index, ids[target], label))
     return result
 

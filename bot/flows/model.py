@@ -22,6 +22,11 @@ SlotType = Literal[
     "number",
     "yes_no",
     "satisfaction",
+    "resolution",
+    "person_name",
+    "when",
+    "account",
+    "ticket_number",
 ]
 
 
@@ -45,11 +50,17 @@ class Slot(_Strict):
     fill_from_trigger: bool = Field(
         default=False, description="Take the value from the utterance that started the flow"
     )
+    fallback: str | None = Field(
+        default=None,
+        description="enum only: the value stored when the caller's words fit none (e.g. 其他)",
+    )
 
     @model_validator(mode="after")
     def _enum_needs_values(self) -> Slot:
         if (self.type == "enum") != bool(self.values):
             raise ValueError("'values' is required for enum slots and only allowed for them")
+        if self.fallback is not None and self.fallback not in (self.values or {}):
+            raise ValueError(f"'fallback' {self.fallback!r} is not one of the slot's values")
         return self
 
 
@@ -81,6 +92,14 @@ class CollectStep(_Step):
 class ConfirmStep(_Step):
     confirm: str = Field(description="A yes/no question")
     on_no: str = Field(description="Step id to go to when the caller says no")
+    on_relative: str | None = Field(
+        default=None,
+        description="Step id when a family member answers for the person asked for",
+    )
+    read_back: bool = Field(
+        default=False,
+        description="A read-back of collected slots: a 'no' asks which one to correct",
+    )
 
 
 class Condition(_Strict):
@@ -94,7 +113,7 @@ class BranchStep(_Step):
 
 
 class ActionStep(_Step):
-    action: Literal["create_ticket", "record_survey"]
+    action: Literal["create_ticket", "record_survey", "find_ticket", "record_follow_up"]
 
 
 class AnswerStep(_Step):
@@ -212,6 +231,23 @@ class GlobalPrompts(_Strict):
     anything_else: str
     technical_problem: str
     handover: str = Field(description="Said before an escalation for anger or a human-only topic")
+    which_correction: str = Field(
+        default="好的，请问哪一项需要更正？您直接说正确的内容就可以。",
+        description="Said when the caller says a read-back is wrong without saying what",
+    )
+    yes_or_no: str = Field(
+        default="请您回答对或者不对。",
+        description="Said before repeating a yes/no question the answer did not settle",
+    )
+    web_callback: str = Field(
+        default="网页通话暂时无法直接转接人工，我先为您登记回电，工作人员会尽快联系您。",
+        description="Said instead of a transfer on a web call (no phone leg to transfer)",
+    )
+    corrected: str = Field(default="好的，已为您更正。", description="Said after a correction")
+    emergency_check: str = Field(
+        default="请问现在是否有人身安全危险，或者着火、燃气泄漏这样的紧急情况？",
+        description="Asked once when the caller's words may describe an emergency",
+    )
     hold: str = Field(
         default="正在为您接通人工客服，请稍候。",
         description="Repeated to the caller while the agent's phone rings",

@@ -6,7 +6,19 @@ import string
 from typing import Any
 
 # Call data every template may use, besides the flow's own slots.
-CALL_DATA = ("caller", "ticket_number", "contact_name", "ticket_category", "answer")
+CALL_DATA = (
+    "caller",
+    "ticket_number",
+    "contact_name",
+    "ticket_category",
+    "answer",
+    # Set by `action: find_ticket` (a follow-up on an earlier request).
+    "found_ticket",
+    "found_number",
+    "found_status",
+    "found_category",
+    "found_date",
+)
 
 
 def template_names(text: str) -> set[str]:

@@ -1,16 +1,21 @@
 """The embedded LLM: llama-cpp-python's OpenAI-compatible server, started and supervised here.
 
 It runs as a child process on loopback so a crash or a slow prompt never takes the bot down;
-if it dies it is restarted, and meanwhile understanding falls back to the local rules.
+if it dies it is restarted, and meanwhile understanding falls back to the local rules. A child
+that keeps crashing (a llama.cpp compiled for another CPU dies with SIGILL on every request) is
+given up after a few tries instead of being restarted in a tight loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +24,8 @@ from loguru import logger
 from bot.config import Settings
 from bot.model_cache import ASSETS
 
+REBUILD_HINT = "it was compiled for another CPU; rebuild it with `make venv`"
+
 
 def free_port(host: str) -> int:
     with socket.socket() as sock:
@@ -26,32 +33,103 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def describe_exit(returncode: int, log_path: Path | None = None) -> str:
+    """How a child process ended, for an operator: "died with SIGILL (illegal instruction): …"."""
+    see_log = f"; see {log_path}" if log_path is not None else ""
+    if returncode >= 0:
+        return f"exited with status {returncode}{see_log}"
+    try:
+        sig = signal.Signals(-returncode)
+    except ValueError:
+        return f"died with signal {-returncode}{see_log}"
+    meaning = signal.strsignal(sig) or ""
+    died = f"died with {sig.name}" + (f" ({meaning[:1].lower()}{meaning[1:]})" if meaning else "")
+    if sig == signal.SIGILL:
+        return f"{died}: {REBUILD_HINT}"
+    if sig == signal.SIGKILL:
+        return f"{died}: killed from outside, often by the out-of-memory killer{see_log}"
+    return f"{died}{see_log}"
+
+
+@dataclass(frozen=True)
+class ServerHealth:
+    """The supervisor's view of the child: is it up, how often it came back, why it last ended."""
+
+    running: bool
+    restarts: int
+    crashes: int
+    gave_up: bool
+    last_exit: str | None  # describe_exit() of the last unexpected exit; None if none yet
+
+    @property
+    def detail(self) -> str:
+        if self.running:
+            return "running" + (f" (restarted {self.restarts} times)" if self.restarts else "")
+        if self.last_exit is None:
+            return "not running"
+        if self.gave_up:
+            return f"{self.last_exit} (not restarted after {self.crashes} crashes)"
+        return self.last_exit
+
+
+class LlamaServerError(RuntimeError):
+    """The server could not be started; `reason` is describe_exit() when the child died."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class LlamaServer:
+    # Restarts stop once the child crashed this often within this window.
+    max_crashes = 3
+    crash_window_s = 60.0
+    poll_s = 1.0
+
     def __init__(
-        self, model: Path, host: str, port: int, threads: int, context: int, log_path: Path
+        self,
+        model: Path,
+        host: str,
+        port: int,
+        threads: int,
+        context: int,
+        log_path: Path,
+        command: Sequence[str] | None = None,
     ) -> None:
+        """`command` replaces the llama_cpp.server command line (it must serve on `port`)."""
         self.host = host
         self.port = port or free_port(host)
-        self._command = [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            host,
-            "--port",
-            str(self.port),
-            "--n_threads",
-            str(threads),
-            "--n_ctx",
-            str(context),
-            "--chat_format",
-            "chatml",
-        ]
+        self._command = (
+            list(command)
+            if command is not None
+            else [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model),
+                "--host",
+                host,
+                "--port",
+                str(self.port),
+                "--n_threads",
+                str(threads),
+                "--n_ctx",
+                str(context),
+                "--chat_format",
+                "chatml",
+            ]
+        )
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._observed: subprocess.Popen[bytes] | None = None  # whose exit was recorded
+        self._stopping = False
+        self._crash_times: list[float] = []
+        self._crashes = 0
+        self._restarts = 0
+        self._gave_up = False
+        self._last_exit: str | None = None
 
     @classmethod
     def embedded(cls, settings: Settings, log_path: Path, port: int | None = None) -> LlamaServer:
@@ -71,21 +149,50 @@ class LlamaServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        return self._log_path
+
     def _spawn(self) -> None:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(self._command, stdout=log, stderr=subprocess.STDOUT)
 
+    def _observe(self) -> int | None:
+        """The child's return code once it has exited (its exit is recorded and logged once)."""
+        process = self._process
+        if process is None or process.poll() is None:
+            return None
+        if process is not self._observed:
+            self._observed = process
+            if not self._stopping:
+                self._crashes += 1
+                self._crash_times.append(time.monotonic())
+                self._last_exit = describe_exit(process.returncode, self._log_path)
+                log = logger.error if process.returncode == -signal.SIGILL else logger.warning
+                log(f"embedded LLM {self._last_exit}")
+        return process.returncode
+
+    def health(self) -> ServerHealth:
+        self._observe()
+        return ServerHealth(
+            running=self._process is not None and self._process.poll() is None,
+            restarts=self._restarts,
+            crashes=self._crashes,
+            gave_up=self._gave_up,
+            last_exit=self._last_exit,
+        )
+
     def start(self, timeout_s: float = 120) -> None:
         """Start and wait until it serves (loading 1 GB of weights takes a few seconds)."""
+        self._stopping = False
         self._spawn()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(
-                    f"the embedded LLM server exited with {self._process.returncode}; "
-                    f"see {self._log_path}"
-                )
+            returncode = self._observe()
+            if returncode is not None:
+                reason = describe_exit(returncode, self._log_path)
+                raise LlamaServerError(f"the embedded LLM server {reason}", reason)
             try:
                 if httpx.get(f"{self.url}/v1/models", timeout=1).status_code == 200:
                     logger.info(f"embedded LLM serving on {self.url}")
@@ -94,7 +201,17 @@ class LlamaServer:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise RuntimeError(f"the embedded LLM server did not start in {timeout_s:.0f} s")
+        reason = f"did not start in {timeout_s:.0f} s; see {self._log_path}"
+        raise LlamaServerError(f"the embedded LLM server {reason}", reason)
+
+    async def wait_exit(self, timeout_s: float) -> int | None:
+        """The child's return code if it exits within `timeout_s`, else None."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            returncode = self._observe()
+            if returncode is not None or time.monotonic() >= deadline:
+                return returncode
+            await asyncio.sleep(0.05)
 
     def supervise(self) -> None:
         """Restart the server whenever it exits (call from a running event loop)."""
@@ -102,12 +219,27 @@ class LlamaServer:
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(1)
-            if self._process is not None and self._process.poll() is not None:
-                logger.warning(f"embedded LLM exited ({self._process.returncode}); restarting")
-                self._spawn()
+            await asyncio.sleep(self.poll_s)
+            if self._stopping or self._observe() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in self._crash_times if now - t <= self.crash_window_s]
+            if len(recent) >= self.max_crashes:
+                self._gave_up = True
+                logger.error(
+                    f"embedded LLM crashed {len(recent)} times within {self.crash_window_s:.0f} s "
+                    f"(last: {self._last_exit}); not restarting it, understanding uses the "
+                    "local rules"
+                )
+                return
+            logger.warning(
+                f"restarting the embedded LLM (crash {len(recent)} of {self.max_crashes})"
+            )
+            self._spawn()
+            self._restarts += 1
 
     def stop(self) -> None:
+        self._stopping = True
         if self._watchdog is not None:
             self._watchdog.cancel()
         if self._process is not None and self._process.poll() is None:
@@ -116,3 +248,4 @@ class LlamaServer:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait(timeout=10)

@@ -1,0 +1,50 @@
+"""Emergencies in the caller's own words, beyond a fixed word list.
+
+Certain: fire, gas, violence in progress, a person collapsed, self-harm stated in any of the
+usual ways — the emergency flow runs at once. Possible: words that often but not always mean
+danger (a smell of smoke, a fight, "死") — the bot asks once, never guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Urgency = Literal["certain", "possible"]
+
+_CERTAIN = re.compile(
+    "|".join(
+        (
+            # fire and gas
+            r"着火|失火|火灾|起火|烧起来|火很大|浓烟|冒黑烟|烟很大",
+            r"(?:煤气|燃气|天然气|液化气|瓦斯)(?:的)?(?:味|泄漏|泄露|漏了|漏气|漏|爆炸|罐.{0,3}(?:漏|炸))",
+            r"(?:闻到|有股|一股|好大的?|很大的?|好浓的?|很浓的?)(?:煤气|燃气|天然气|液化气)",
+            r"漏气|爆炸了|要爆炸",
+            # violence in progress, a crime happening now
+            r"(?:正在|在|要)(?:打|砍|捅|杀)(?:人|我|他|她)|砍人|捅人|杀人|持刀|拿(?:着)?刀|动刀",
+            r"打我|打死|家暴|被(?:他|她|人)?打了?|抢劫|抢东西|绑架|非礼|性侵|入室",
+            # medical
+            r"晕倒|昏迷|不省人事|没(?:有)?(?:了)?(?:呼吸|气|心跳)|心脏病|中风|抽搐|大出血|"
+            r"摔倒.{0,4}起不来|起不来了|喘不上气|出车祸|车祸|被车撞|溺水|触电|中毒",
+            # self-harm, said plainly or quietly
+            r"不想活|活不下去|活着(?:没|没有)(?:意思|意义|什么意思)|想死|去死|寻死|轻生|自杀|"
+            r"结束(?:自己|生命)|了结自己|跳楼|跳河|割腕|吃(?:了)?安眠药|喝(?:了)?农药|"
+            r"一死了之|不如死了|死了算了|撑不下去",
+            r"救命|快来人",
+        )
+    )
+)
+_POSSIBLE = re.compile(r"烟味|焦味|糊味|冒烟|打架|打起来|吵架.{0,4}动手|死|血|危险|要出人命|报警")
+# Ordinary uses of the words above.
+_NOT_EMERGENCY = re.compile(
+    r"吸烟|抽烟|烟花|烟头|死胡同|死角|死活|笑死|累死|烦死|吵死|气死|热死|冷死|饿死|急死|"
+    r"臭死|闷死|要死了?(?:的)?(?:吵|臭|热|冷|烦)|死机|死板|死心|打死也不|卡死|堵死"
+)
+
+
+def urgency(text: str) -> Urgency | None:
+    """How surely the words describe an emergency happening now, or None."""
+    if _CERTAIN.search(text):
+        return "certain"
+    rest = _NOT_EMERGENCY.sub("", text)
+    return "possible" if _POSSIBLE.search(rest) else None

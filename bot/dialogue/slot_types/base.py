@@ -1,0 +1,63 @@
+"""The slot-type contract: each type owns its extraction, validation, spoken form and ASR hint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, ClassVar
+
+from bot.flows.model import Slot
+
+_PUNCTUATION = re.compile(r"[\s，。！？；、,.!?;：:]+")
+
+
+def plain(text: str) -> str:
+    """Text without spaces and punctuation, for containment checks."""
+    return _PUNCTUATION.sub("", text)
+
+
+class SlotType:
+    """How one kind of value is read from caller words and said back.
+
+    `certain`: when the extractor finds a value, it is right often enough that the fast path
+    may decide alone (well-formed numbers, exact closed answers); other types get a second
+    reading from the LLM where one is configured.
+    `volunteered`: the value may be taken from any utterance in the flow, not only the answer
+    to its own question (a phone number said with the problem).
+    """
+
+    name: ClassVar[str]
+    certain: ClassVar[bool] = False
+    volunteered: ClassVar[bool] = False
+
+    def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
+        """The value in the caller's words, normalised, or None when there is none."""
+        raise NotImplementedError
+
+    def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
+        """The value in words that did not answer this slot's question (stricter for types
+        whose plain answers, such as 是, mean something only in reply to their question)."""
+        return self.extract(text, slot, today)
+
+    def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
+        """A value proposed by another reader (the LLM), normalised, or None when it is not a
+        value of this type or the caller did not say it."""
+        normalised = self.extract(value, slot, today)
+        if normalised is None:
+            return None
+        return normalised if self.said(normalised, value, utterance, slot, today) else None
+
+    def said(self, normalised: Any, value: str, utterance: str, slot: Slot, today: dt.date) -> bool:
+        """Whether the caller's own words carry this value (never store an invented one)."""
+        return bool(plain(value)) and plain(value) in plain(utterance) or (
+            self.extract(utterance, slot, today) == normalised
+        )
+
+    def spoken(self, value: Any, slot: Slot) -> str:
+        """How the bot says the value back (read-backs, confirmations)."""
+        return "" if value is None else str(value)
+
+    @property
+    def asr_hint(self) -> str:
+        """What the speech recogniser is told to expect (place names for addresses)."""
+        return self.name

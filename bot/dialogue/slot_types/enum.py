@@ -1,0 +1,29 @@
+"""One of the designer's values, picked by the words callers use for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.dialogue.slot_types.base import SlotType
+from bot.flows.model import Slot
+
+
+class EnumType(SlotType):
+    name = "enum"
+    certain = True
+
+    def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
+        """The value whose name or word comes first in the text (the caller's main point)."""
+        assert slot.values is not None
+        found: list[tuple[int, str]] = []
+        for value, words in slot.values.items():
+            positions = [text.find(word) for word in (value, *words) if word in text]
+            if positions:
+                found.append((min(positions), value))
+        return min(found)[1] if found else None
+
+    def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
+        """A category is the bot's reading of the account: any designer value is valid."""
+        assert slot.values is not None
+        return value if value in slot.values else None

@@ -1,0 +1,79 @@
+"""How the caller wants to be addressed: 陈先生, 王女士, 陈 (a surname alone), or a full name.
+
+Names are stored as a person to address, never as said ("我姓陈" → 陈), and only when a known
+surname starts them: "是的" or "不知道" are never a name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.dialogue.slot_types.base import SlotType, plain
+from bot.flows.model import Slot
+
+DOUBLE_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "慕容", "令狐", "皇甫", "司徒", "夏侯", "尉迟")
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+TITLES = ("先生", "女士", "小姐", "阿姨", "大爷", "大妈", "师傅", "老师", "大姐", "大哥", "奶奶", "爷爷")
+_CJK = r"[\u4e00-\u9fff]"
+_SURNAME_SAID = re.compile(rf"(?:免贵)?姓({_CJK}{{1,2}}?)(?:{_CJK}*?)(?=$|[，。,.！!？?的叫，]|{'|'.join(TITLES)})")
+_TITLED = re.compile(rf"({_CJK}{{1,2}})({'|'.join(TITLES)})")
+_FULL_NAME = re.compile(rf"(?:我叫|叫我|我是|名字是|名字叫|叫)(小|老)?({_CJK}{{1,3}})")
+_BARE = re.compile(rf"^({_CJK}{{1,3}})$")
+_NOT_NAMES = re.compile(r"是的|不是|不知道|没有|什么|不想|不用|可以|好的|谢谢|我是|他|她|这个|那个")
+
+
+def _surname_of(text: str) -> str | None:
+    if text[:2] in DOUBLE_SURNAMES:
+        return text[:2]
+    return text[0] if text and text[0] in SURNAMES else None
+
+
+class PersonNameType(SlotType):
+    name = "person_name"
+    volunteered = True
+
+    def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
+        said = plain(text)
+        for match in _TITLED.finditer(said):  # 陈先生, 王阿姨
+            name = match[1][-1] if match[1][-1] in SURNAMES and len(match[1]) == 2 else match[1]
+            if _surname_of(name) == name:
+                return f"{name}{match[2]}"
+        match = _SURNAME_SAID.search(said)  # 我姓陈, 免贵姓王
+        if match and _surname_of(match[1]):
+            surname = _surname_of(match[1])
+            return surname
+        match = _FULL_NAME.search(said)  # 我叫陈明, 叫我小李
+        if match and not _NOT_NAMES.search(match[2]):
+            name = match[2]
+            if match[1]:  # 小李, 老王: how the caller wants to be called
+                return f"{match[1]}{name[0]}" if _surname_of(name) else None
+            if _surname_of(name) and len(name) >= 2:
+                return name
+        bare = _BARE.match(said.removesuffix("吧").removesuffix("就行"))
+        if bare and not _NOT_NAMES.search(bare[1]) and _surname_of(bare[1]):
+            return bare[1]
+        return None
+
+    def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
+        """Unasked, only an explicit form counts (我姓陈, 陈先生), never a bare word."""
+        said = plain(text)
+        if _BARE.match(said):
+            return None
+        return self.extract(text, slot, today)
+
+    def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
+        name = self.extract(value, slot, today) or (
+            value if _surname_of(plain(value)) and len(plain(value)) <= 4 else None
+        )
+        if name is None or not _surname_of(name) or name[0] not in plain(utterance):
+            return None
+        return name

@@ -1,0 +1,42 @@
+"""Whether the caller's problem was resolved (survey), stored as a boolean.
+
+Asked directly, a plain yes/no answers it; said unasked ("早就修好了" while the bot asks for
+consent), only words about the problem itself count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.dialogue import extractors
+from bot.dialogue.slot_types.yes_no import YesNoType
+from bot.flows.model import Slot
+
+_UNRESOLVED = re.compile(
+    r"没解决|没有解决|未解决|还没(?:有)?(?:解决|修|处理|弄|管|人)|没(?:有)?人(?:管|来|修|处理)|"
+    r"没(?:有)?(?:修|处理|弄好|修好|管)|还是老样子|还那样|老样子|照旧|依旧|没变化|没动静|"
+    r"不了了之|又坏了|又开始|还在(?:吵|响|漏|堆|臭)"
+)
+_RESOLVED = re.compile(
+    r"解决了|修好了|处理好了|弄好了|搞定了|已经好了|早好了|都好了|处理了|修了|清理了|清走了|"
+    r"拆了|不吵了|不响了|不漏了|恢复了|已经解决|给解决|帮我解决|处理得|解决得"
+)
+
+
+class ResolutionType(YesNoType):
+    name = "resolution"
+    volunteered = True
+
+    def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
+        if _UNRESOLVED.search(text):
+            return False
+        return True if _RESOLVED.search(text) else None
+
+    def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
+        said = self.volunteered_value(text, slot, today)
+        return said if said is not None else extractors.extract_yes_no(text)
+
+    def spoken(self, value: Any, slot: Slot) -> str:
+        return "" if value is None else ("已解决" if value else "未解决")

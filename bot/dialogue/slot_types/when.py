@@ -1,0 +1,38 @@
+"""When a problem happens, as the caller says it ("每天晚上十一点以后", "最近一周").
+
+Only the clauses that speak of time are kept, so a phone number or a yes given in answer to
+"什么时间" is never stored as the time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.dialogue import extractors
+from bot.dialogue.slot_types.base import SlotType, plain
+from bot.flows.model import Slot
+
+_TIME_WORDS = re.compile(
+    r"早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|凌晨|深夜|白天|黑夜|晚|点|钟|"
+    r"每天|天天|每晚|每周|周末|礼拜|星期|工作日|节假日|假期|"
+    r"最近|近来|这几天|这段时间|前几天|好几天|好久|几天|几个月|一个月|一周|一星期|半个月|半年|一年|"
+    r"经常|一直|总是|老是|有时|时不时|偶尔|整天|全天|天亮|天黑|"
+    r"昨天|今天|前天|上周|上个月|去年|今年|刚才|刚刚|现在|以后|之后|以前|之前|开始|到现在|"
+    r"\d+[月日]|[一二三四五六七八九十两]+[月天周年]"
+)
+_CLAUSES = re.compile(r"[，。！？；、,.!?;]+")
+
+
+class WhenType(SlotType):
+    name = "when"
+
+    def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
+        clauses = [
+            clause.strip()
+            for clause in _CLAUSES.split(text)
+            if _TIME_WORDS.search(clause) and not extractors.extract_phone(clause)
+        ]
+        value = "，".join(clause for clause in clauses if plain(clause))
+        return value or None
