@@ -1,135 +1,530 @@
-"""Dialogue benchmark: task success and per-turn latency, local rules vs the embedded LLM.
+"""Dialogue benchmark: task success, wrong data and per-turn latency, local rules vs the LLM.
 
-Runs bench/dialogue_scenarios.yaml through the real flow engine (real knowledge base, real
-Redis, real llama.cpp server) and prints one JSON line per figure; the LLM's figures carry
-their ratio to the local baseline measured in the same run.
+Runs the scripted conversations in bench/conversations/*.yaml (how citizens actually talk to
+the hotline, not the bot's question order) through the real flow engine: real knowledge base,
+real Redis under a private key prefix, real llama.cpp server for the `llm` backend. Each
+conversation is scored on its `expect` block (bench/conversations/README.md); the figures are
+printed as JSON lines, the LLM's with their ratio to the local baseline of the same run.
 
-    .venv/bin/python -m bench.dialogue [--backends local,llm]
+    .venv/bin/python -m bench.dialogue [--backends local,llm] [--kinds complaint,survey]
+                                       [--only NAME_SUBSTRING] [--limit N] [--verbose]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import statistics
+import sys
 import time
+import traceback
 import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis.asyncio as redis
 import yaml
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.dialogue.service import DialogueService
+from bot.tickets.ticket import Ticket
 
-SCENARIOS = Path(__file__).with_name("dialogue_scenarios.yaml")
+CONVERSATIONS = Path(__file__).with_name("conversations")
+DEFAULT_CALLER = "13800138000"
+TIMEOUT_S = 60.0
+TICKET_FIELDS = ("category", "address", "time", "description", "contact_name", "contact_phone")
+SURVEY_FIELDS = ("resolved", "satisfaction", "comment", "callback_time")
+FIGURES = (
+    "task_success",
+    "wrong_data_values",
+    "conversations_with_wrong_data",
+    "turns_per_task",
+    "turn_latency_p50_ms",
+    "turn_latency_p95_ms",
+    "turns",
+    "llm_read_turns",
+    "llm_read_turn_latency_p50_ms",
+)
+
+Conversation = dict[str, Any]
+Event = dict[str, Any]
 
 
-def succeeded(expect: dict[str, Any], events: list[dict[str, Any]]) -> bool:
-    for event in events:
-        if expect["event"] == "declined":  # no invented answer: refused or out of scope
-            if event["type"] == "out_of_scope" or (
-                event["type"] == "answer" and not event["grounded"]
-            ):
-                return True
+# -- loading ----------------------------------------------------------------------------------
+
+
+def load_conversations(
+    kinds: set[str] | None = None, only: str | None = None, limit: int | None = None
+) -> list[Conversation]:
+    conversations: list[Conversation] = []
+    for path in sorted(CONVERSATIONS.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        for conversation in loaded:
+            conversation["file"] = path.name
+            conversations.append(conversation)
+    names = Counter(c["name"] for c in conversations)
+    duplicates = sorted(name for name, count in names.items() if count > 1)
+    if duplicates:
+        raise SystemExit(f"duplicate conversation names: {', '.join(duplicates)}")
+    if kinds:
+        conversations = [c for c in conversations if c["kind"] in kinds]
+    if only:
+        conversations = [c for c in conversations if only in c["name"]]
+    return conversations[:limit] if limit is not None else conversations
+
+
+# -- matching -----------------------------------------------------------------------------------
+
+
+def _norm(value: Any) -> str:
+    """Compare text as a transcript would give it: spaces and case do not count."""
+    return "".join(str(value).split()).lower()
+
+
+def matches(spec: Any, value: Any) -> bool:
+    """Whether a stored value satisfies an expectation (None: nothing may be stored)."""
+    if spec is None:
+        return value is None
+    if value is None:
+        return False
+    if isinstance(spec, dict):
+        if "contains" in spec:
+            return _norm(spec["contains"]) in _norm(value)
+        if "contains_all" in spec:
+            return all(_norm(part) in _norm(value) for part in spec["contains_all"])
+        if "contains_any" in spec:
+            return any(_norm(part) in _norm(value) for part in spec["contains_any"])
+        if "one_of" in spec:
+            return any(_norm(option) == _norm(value) for option in spec["one_of"])
+        raise ValueError(f"unknown expectation {spec!r}")
+    if isinstance(spec, bool) or isinstance(value, bool):
+        return spec is value
+    return _norm(spec) == _norm(value)
+
+
+def describe(spec: Any) -> str:
+    if spec is None:
+        return "nothing stored"
+    if isinstance(spec, dict):
+        if "contains" in spec:
+            return f"contains {spec['contains']!r}"
+        if "contains_all" in spec:
+            return f"contains all of {spec['contains_all']!r}"
+        if "contains_any" in spec:
+            return f"contains one of {spec['contains_any']!r}"
+        if "one_of" in spec:
+            return f"one of {spec['one_of']!r}"
+    return repr(spec)
+
+
+def _mismatch(label: str, spec: Any, value: Any) -> str:
+    return f"{label}: got {value!r} want {describe(spec)}"
+
+
+def of_type(events: list[Event], kind: str) -> list[Event]:
+    return [event for event in events if event.get("type") == kind]
+
+
+# -- success ----------------------------------------------------------------------------------
+
+
+def _check_ticket(spec: dict[str, Any], events: list[Event]) -> str | None:
+    tickets = [event["ticket"] for event in of_type(events, "ticket_created")]
+    if not tickets:
+        return "ticket: no work order created"
+    for ticket in tickets:
+        if all(matches(want, ticket.get(name)) for name, want in spec.items()):
+            return None
+    last = tickets[-1]
+    for name, want in spec.items():
+        if not matches(want, last.get(name)):
+            return _mismatch(f"ticket.{name}", want, last.get(name))
+    return None
+
+
+def _check_survey(spec: dict[str, Any], events: list[Event]) -> str | None:
+    surveys = [event["survey"] for event in of_type(events, "survey_recorded")]
+    wanted = {name: want for name, want in spec.items() if want is not None}
+    for survey in surveys:  # a null answer must not be recorded by any survey record
+        for name, want in spec.items():
+            if want is None and survey.get(name) is not None:
+                return _mismatch(f"survey.{name}", want, survey.get(name))
+    if not wanted:
+        return None
+    if not surveys:
+        return "survey: nothing recorded"
+    for survey in surveys:
+        if all(matches(want, survey.get(name)) for name, want in wanted.items()):
+            return None
+    last = surveys[-1]
+    for name, want in wanted.items():
+        if not matches(want, last.get(name)):
+            return _mismatch(f"survey.{name}", want, last.get(name))
+    return None
+
+
+def _check_transfer(spec: dict[str, Any], events: list[Event]) -> str | None:
+    reasons = [event.get("reason") for event in of_type(events, "transfer")]
+    if spec.get("reason") in reasons:
+        return None
+    return f"transfer.reason: got {reasons or 'no transfer'} want {spec.get('reason')!r}"
+
+
+def _check_answer(spec: dict[str, Any], events: list[Event]) -> str | None:
+    answers = of_type(events, "answer")
+    grounded = [a for a in answers if a.get("grounded")]
+    docs = [[s.get("doc_id") for s in a.get("sources", [])] for a in grounded]
+    if any(spec["doc"] in found for found in docs):
+        return None
+    if not answers:
+        return f"answer: none given, want doc {spec['doc']!r}"
+    if not grounded:
+        return f"answer: not grounded, want doc {spec['doc']!r}"
+    return f"answer.doc: got {docs} want {spec['doc']!r}"
+
+
+def _check_declined(events: list[Event]) -> str | None:
+    grounded = [a for a in of_type(events, "answer") if a.get("grounded")]
+    if grounded:
+        docs = [s.get("doc_id") for a in grounded for s in a.get("sources", [])]
+        return f"declined: answered from {docs}"
+    refused = of_type(events, "out_of_scope") or [
+        a for a in of_type(events, "answer") if not a.get("grounded")
+    ]
+    return None if refused else "declined: neither out of scope nor an ungrounded answer"
+
+
+def _check_follow_up(spec: dict[str, Any], events: list[Event]) -> str | None:
+    follow_ups = of_type(events, "follow_up")
+    want = spec.get("ticket")
+    if want is None:
+        if any(not f.get("found") for f in follow_ups):
+            return None
+        found = [f.get("ticket") for f in follow_ups]
+        return f"follow_up: got {found or 'none'} want 'not found'"
+    if any(f.get("found") and str(f.get("ticket")) == str(want) for f in follow_ups):
+        return None
+    found = [(f.get("ticket"), f.get("found")) for f in follow_ups]
+    return f"follow_up.ticket: got {found or 'none'} want {want!r}"
+
+
+def failure(expect: dict[str, Any], events: list[Event]) -> str | None:
+    """The first expectation that does not hold, in words; None when all hold."""
+    for key, spec in expect.items():
+        problem: str | None
+        if key == "ticket":
+            problem = _check_ticket(spec, events)
+        elif key == "survey":
+            problem = _check_survey(spec, events)
+        elif key == "transfer":
+            problem = _check_transfer(spec, events)
+        elif key == "answer":
+            problem = _check_answer(spec, events)
+        elif key == "declined":
+            problem = _check_declined(events) if spec else None
+        elif key == "follow_up":
+            problem = _check_follow_up(spec, events)
+        elif key == "no_ticket":
+            created = len(of_type(events, "ticket_created"))
+            problem = f"no_ticket: {created} work order(s) created" if spec and created else None
+        elif key == "outcome_step":
+            steps = [event.get("step") for event in of_type(events, "hangup")]
+            problem = None if spec in steps else f"outcome_step: got {steps} want {spec!r}"
+        else:
+            problem = f"unknown expectation {key!r}"
+        if problem:
+            return problem
+    return None
+
+
+# -- wrong data -------------------------------------------------------------------------------
+
+
+def wrong_data(conversation: Conversation, events: list[Event]) -> list[dict[str, Any]]:
+    """Every stored value that contradicts what the caller said (per value, not per call)."""
+    expect: dict[str, Any] = conversation.get("expect") or {}
+    caller = str(conversation.get("caller", DEFAULT_CALLER))
+    name = conversation["name"]
+    items: list[dict[str, Any]] = []
+
+    def item(label: str, got: Any, want: str) -> None:
+        items.append({"conversation": name, "field": label, "got": got, "want": want})
+
+    ticket_spec = expect.get("ticket")
+    for event in of_type(events, "ticket_created"):
+        ticket = event["ticket"]
+        if ticket_spec is None or expect.get("no_ticket"):
+            for slot in TICKET_FIELDS:
+                value = ticket.get(slot)
+                if value is None or (slot == "contact_phone" and _norm(value) == caller):
+                    continue
+                item(f"ticket.{slot}", value, "no work order")
             continue
-        if event["type"] != expect["event"]:
+        for slot, want in ticket_spec.items():
+            value = ticket.get(slot)
+            if value is not None and not matches(want, value):
+                item(f"ticket.{slot}", value, describe(want))
+    survey_spec = expect.get("survey")
+    for event in of_type(events, "survey_recorded"):
+        survey = event["survey"]
+        if survey_spec is None:
+            for slot in ("resolved", "satisfaction"):
+                if survey.get(slot) is not None:
+                    item(f"survey.{slot}", survey.get(slot), "no survey")
             continue
-        if event["type"] == "ticket_created":
-            return bool(event["ticket"]["category"] == expect["category"])
-        if event["type"] == "answer":
-            if event["grounded"] != expect["grounded"]:
-                return False
-            return "doc" not in expect or event["sources"][0]["doc_id"] == expect["doc"]
-        if event["type"] == "transfer":
-            return bool(event["reason"] == expect["reason"])
-        if event["type"] == "survey_recorded":
-            return bool(event["survey"]["satisfaction"] == expect["satisfaction"])
-    return False
+        for slot in SURVEY_FIELDS:
+            if slot not in survey_spec:
+                continue
+            value = survey.get(slot)
+            if value is not None and not matches(survey_spec[slot], value):
+                item(f"survey.{slot}", value, describe(survey_spec[slot]))
+    return items
 
 
-async def run_backend(backend: str, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
-    settings = load_settings()
-    settings = settings.model_copy(
-        update={
-            "redis": settings.redis.model_copy(
-                update={"key_prefix": f"bench-{uuid.uuid4().hex[:6]}"}
+# -- running ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    conversation: Conversation
+    events: list[Event] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+    llm_latencies_ms: list[float] = field(default_factory=list)
+    turns: int = 0
+    error: str | None = None
+    problem: str | None = None
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None and self.problem is None
+
+
+def _timestamp(day: Any) -> float:
+    if isinstance(day, dt.date):
+        date = day
+    else:
+        date = dt.date.fromisoformat(str(day))
+    return dt.datetime.combine(date, dt.time(9, 0)).timestamp()
+
+
+def _department(settings: Settings, category: str | None) -> str:
+    tickets = settings.tickets
+    return tickets.departments.get(category or "", tickets.default_department)
+
+
+async def _set_up(service: DialogueService, conversation: Conversation, caller: str) -> None:
+    """The work orders that exist before the call; an outbound survey's own ticket too."""
+    setup = conversation.get("setup") or {}
+    numbers = set()
+    for spec in setup.get("tickets", []):
+        created = _timestamp(spec.get("created", dt.date.today()))
+        category = spec.get("category")
+        ticket = Ticket(
+            number=str(spec["number"]),
+            category=category,
+            department=spec.get("department") or _department(service.settings, category),
+            address=spec.get("address"),
+            time=spec.get("time"),
+            description=spec.get("description"),
+            contact_name=spec.get("contact_name"),
+            contact_phone=str(spec["contact_phone"]) if spec.get("contact_phone") else None,
+            status=spec.get("status", "open"),
+            created_at=created,
+            updated_at=created,
+        )
+        await service.tickets.save(ticket)
+        numbers.add(ticket.number)
+    data = conversation.get("data") or {}
+    if conversation.get("flow") == "survey" and data.get("ticket"):
+        number = str(data["ticket"])
+        if number not in numbers:
+            now = time.time() - 7 * 86400
+            await service.tickets.save(
+                Ticket(
+                    number=number,
+                    category=data.get("ticket_category"),
+                    department=_department(service.settings, data.get("ticket_category")),
+                    contact_name=data.get("contact_name"),
+                    contact_phone=caller,
+                    status="closed",
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        }
+
+
+def _log(verbose: bool, text: str) -> None:
+    if verbose:
+        print(text, file=sys.stderr)
+
+
+async def _converse(
+    service: DialogueService, conversation: Conversation, outcome: Outcome, verbose: bool
+) -> None:
+    caller = str(conversation.get("caller", DEFAULT_CALLER))
+    await _set_up(service, conversation, caller)
+    data = {key: str(value) for key, value in (conversation.get("data") or {}).items()}
+    session = service.engine.new_session(
+        f"bench-{uuid.uuid4().hex[:8]}", caller, flow=conversation.get("flow"), data=data
     )
-    service = DialogueService(settings, backend)  # type: ignore[arg-type]
-    await service.warm_up()
-    latencies: list[float] = []
-    llm_latencies: list[float] = []  # turns the LLM actually read
-    results = []
+    _log(verbose, f"=== {conversation['name']} ({conversation['kind']})")
+    for reply in await session.start():
+        _log(verbose, f"  bot:    {reply.text}")
+    outcome.events += session.take_events()
+    for line in conversation["lines"]:
+        if session.ended:
+            break
+        _log(verbose, f"  caller: {line}")
+        started = time.perf_counter()
+        replies = await session.handle(str(line))
+        elapsed = (time.perf_counter() - started) * 1000
+        outcome.turns += 1
+        outcome.latencies_ms.append(elapsed)
+        if session.understanding.last_source != "local":
+            outcome.llm_latencies_ms.append(elapsed)
+        for reply in replies:
+            _log(verbose, f"  bot:    {reply.text}")
+        outcome.events += session.take_events()
+    for event in outcome.events:
+        _log(verbose, f"  event:  {json.dumps(event, ensure_ascii=False, default=str)}")
+
+
+async def run_conversation(
+    service: DialogueService, conversation: Conversation, verbose: bool
+) -> Outcome:
+    outcome = Outcome(conversation)
     try:
-        for scenario in scenarios:
-            session = service.engine.new_session(
-                f"bench-{uuid.uuid4().hex[:6]}",
-                "13800138000",
-                flow=scenario.get("flow"),
-                data=scenario.get("data", {}),
-            )
-            await session.start()
-            events = session.take_events()
-            for line in scenario["lines"]:
-                if session.ended:
-                    break
-                started = time.perf_counter()
-                await session.handle(str(line))
-                latencies.append((time.perf_counter() - started) * 1000)
-                if session.understanding.last_source != "local":
-                    llm_latencies.append(latencies[-1])
-                events += session.take_events()
-            results.append(succeeded(scenario["expect"], events))
+        await asyncio.wait_for(_converse(service, conversation, outcome, verbose), TIMEOUT_S)
+    except TimeoutError:
+        outcome.error = f"timeout after {TIMEOUT_S:.0f} s (turn {outcome.turns + 1})"
+    except Exception as exc:  # a bot bug fails the conversation, not the bench
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        print(f"conversation {conversation['name']} raised:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+    if outcome.error is None:
+        outcome.problem = failure(conversation.get("expect") or {}, outcome.events)
+    outcome.wrong = wrong_data(conversation, outcome.events)
+    return outcome
+
+
+def _private(settings: Settings) -> Settings:
+    prefix = f"bench-{uuid.uuid4().hex[:6]}"
+    return settings.model_copy(
+        update={"redis": settings.redis.model_copy(update={"key_prefix": prefix})}
+    )
+
+
+async def _clean(settings: Settings) -> None:
+    """Drop the run's private keys."""
+    client = redis.Redis.from_url(settings.redis.url, decode_responses=True)
+    try:
+        keys = [key async for key in client.scan_iter(f"{settings.redis.key_prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    except redis.RedisError:
+        pass
+    finally:
+        await client.aclose()
+
+
+async def run_backend(
+    backend: str, conversations: list[Conversation], verbose: bool
+) -> list[Outcome]:
+    settings = _private(load_settings())
+    service = DialogueService(settings, backend)  # type: ignore[arg-type]
+    outcomes: list[Outcome] = []
+    try:
+        await service.warm_up()
+        for conversation in conversations:
+            outcomes.append(await run_conversation(service, conversation, verbose))
     finally:
         await service.close()
-    ordered = sorted(latencies)
-    return {
-        "task_success": sum(results) / len(results),
-        "turn_latency_p50_ms": statistics.median(ordered),
-        "turn_latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
-        "llm_read_turns": len(llm_latencies),
-        "llm_read_turn_latency_p50_ms": statistics.median(llm_latencies) if llm_latencies else 0,
+        await _clean(settings)
+    return outcomes
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else 0.0
+
+
+def figures(outcomes: list[Outcome]) -> dict[str, float]:
+    latencies = [ms for o in outcomes for ms in o.latencies_ms]
+    llm = [ms for o in outcomes for ms in o.llm_latencies_ms]
+    values: dict[str, float] = {
+        "task_success": sum(o.succeeded for o in outcomes) / len(outcomes),
+        "wrong_data_values": sum(len(o.wrong) for o in outcomes),
+        "conversations_with_wrong_data": sum(bool(o.wrong) for o in outcomes),
+        "turns_per_task": statistics.mean(o.turns for o in outcomes),
+        "turn_latency_p50_ms": statistics.median(latencies) if latencies else 0.0,
+        "turn_latency_p95_ms": _percentile(latencies, 0.95),
         "turns": len(latencies),
-        "failed": [s["name"] for s, ok in zip(scenarios, results, strict=True) if not ok],
+        "llm_read_turns": len(llm),
+        "llm_read_turn_latency_p50_ms": statistics.median(llm) if llm else 0.0,
     }
+    for kind in sorted({o.conversation["kind"] for o in outcomes}):
+        of_kind = [o for o in outcomes if o.conversation["kind"] == kind]
+        values[f"task_success.{kind}"] = sum(o.succeeded for o in of_kind) / len(of_kind)
+    return values
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="local,llm")
-    args = parser.parse_args()
-    scenarios = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
-    figures = {b: asyncio.run(run_backend(b, scenarios)) for b in args.backends.split(",")}
-    baseline = figures.get("local")
-    for backend, values in figures.items():
-        for name in (
-            "task_success",
-            "turn_latency_p50_ms",
-            "turn_latency_p95_ms",
-            "turns",
-            "llm_read_turns",
-            "llm_read_turn_latency_p50_ms",
-        ):
+def report(results: dict[str, list[Outcome]]) -> None:
+    measured = {backend: figures(outcomes) for backend, outcomes in results.items()}
+    baseline = measured.get("local")
+    for backend, values in measured.items():
+        count = len(results[backend])
+        for name, value in values.items():
             line: dict[str, Any] = {
                 "bench": "dialogue",
                 "backend": backend,
                 "figure": name,
-                "value": round(values[name], 3),
-                "scenarios": len(scenarios),
+                "value": round(value, 3),
+                "conversations": count,
             }
-            if baseline is not None and backend != "local" and baseline[name]:
-                line["ratio_vs_local"] = round(values[name] / baseline[name], 2)
-            print(json.dumps(line, ensure_ascii=False))
-        if values["failed"]:
-            print(
-                json.dumps(
-                    {"bench": "dialogue", "backend": backend, "failed": values["failed"]},
-                    ensure_ascii=False,
+            if name.startswith("task_success."):
+                kind = name.split(".", 1)[1]
+                line["conversations"] = sum(
+                    o.conversation["kind"] == kind for o in results[backend]
                 )
-            )
+            if baseline is not None and backend != "local" and baseline.get(name):
+                line["ratio_vs_local"] = round(value / baseline[name], 2)
+            print(json.dumps(line, ensure_ascii=False))
+        outcomes = results[backend]
+        failed = {o.conversation["name"]: o.error or o.problem for o in outcomes if not o.succeeded}
+        print(json.dumps({"bench": "dialogue", "backend": backend, "failed": failed}, **_JSON))
+        wrong = [item for o in results[backend] for item in o.wrong]
+        print(json.dumps({"bench": "dialogue", "backend": backend, "wrong_data": wrong}, **_JSON))
+
+
+_JSON: dict[str, Any] = {"ensure_ascii": False, "default": str}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--backends", default="local,llm", help="comma-separated: local,llm")
+    parser.add_argument("--kinds", default="", help="only these kinds, e.g. complaint,survey")
+    parser.add_argument("--only", default="", help="only conversations whose name contains this")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many")
+    parser.add_argument("--verbose", action="store_true", help="transcripts on stderr")
+    args = parser.parse_args()
+    kinds = {k for k in args.kinds.split(",") if k} or None
+    conversations = load_conversations(kinds, args.only or None, args.limit)
+    if not conversations:
+        raise SystemExit("no conversation matches")
+    results = {
+        backend: asyncio.run(run_backend(backend, conversations, args.verbose))
+        for backend in args.backends.split(",")
+        if backend
+    }
+    report(results)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ def _llm_monitor(settings: Settings, services: CallServices) -> LLMMonitor | Non
         server.url if server is not None else settings.llm.url,
         model=settings.llm.model,
         api_key=settings.llm.api_key,
-        timeout_s=max(settings.llm.timeout_s, 10.0),
+        # Generous: a probe queued behind a caller's long prompt is slow, not down.
+        timeout_s=max(settings.llm.timeout_s, 30.0),
         server=server,
         system=lambda: system_prompt(dialogue.flows.current()),
     )

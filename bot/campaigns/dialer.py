@@ -43,6 +43,8 @@ def outcome_of_call(record: CallRecord) -> tuple[Outcome, dict[str, Any] | None]
     steps = [event.get("step") for event in record.events if event["type"] == "hangup"]
     if "wrong_person" in steps:
         return Outcome.WRONG_NUMBER, None
+    if "relative" in steps or "call_later" in steps:  # a family member, or "call me later"
+        return Outcome.CALL_LATER, None
     return Outcome.REFUSED, None
 
 

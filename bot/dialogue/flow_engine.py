@@ -227,12 +227,18 @@ class FlowSession:
         if decision.move == "check_emergency":
             rest = [c for c in commands if c.kind != "emergency"]
             return self._check_emergency(rest, utterance)
-        if waiting is not None and waiting.offer_human and decision.yes_no is not None:
-            if decision.yes_no:
+        if waiting is not None and waiting.offer_human:
+            if decision.yes_no is True:
                 return await self._switch(behaviour.human_flow, utterance)
-            state.no_match = 0
-            state.waiting = None
-            return await self._run()
+            if decision.yes_no is False:
+                state.no_match = 0
+                state.waiting = None
+                return await self._run()
+            if waiting.previous is not None and decision.move not in ("goodbye", "cancel"):
+                # Not an answer to the offer: the caller tried again, in other words.
+                state.waiting = waiting.previous
+                retried = await self.understanding.understand(utterance, self._expectation())
+                return await self._apply(retried, utterance)
         match decision.move:
             case "goodbye":
                 state.say(self.prompts.goodbye)
@@ -524,8 +530,12 @@ class FlowSession:
         state = self.state
         state.no_match = 0
         prompt = self.prompts.offer_human
+        previous = state.waiting if state.waiting and not state.waiting.offer_human else None
         state.waiting = Waiting(
-            Expectation("confirm", self.flow or "", prompt=prompt), prompt, offer_human=True
+            Expectation("confirm", self.flow or "", prompt=prompt),
+            prompt,
+            offer_human=True,
+            previous=previous,
         )
         state.say(prompt)
         state.last_prompt = prompt

@@ -33,11 +33,13 @@ MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
 QUESTION_CUES = re.compile(
     r"怎么|如何|什么|哪里|哪儿|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥|？|\?"
 )
+# Statements about a service the knowledge base covers ("我想办个居住证").
+POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷款|咨询|政策|手续|证明|补贴|备案")
 # A problem to report rather than a question to answer.
 PROBLEM_CUES = re.compile(
     r"投诉|举报|反映|坏了|不热|不亮|没人管|没人修|太吵|扰民|乱收费|乱停|乱扔|乱搭|乱建|占道|"
     r"堵了|堵住|返臭|发臭|漏水|拖欠|欠薪|不给钱|不发工资|隐患|私拉|违建|违章建|噪音|油烟|脏乱|"
-    r"臭气|污染|偷排|扰民|不作为|推诿|受不了"
+    r"臭气|污染|偷排|扰民|不作为|推诿|受不了|没人(?:清|收|处理|来|理)|老是坏|又坏了"
 )
 FOLLOW_UP_CUES = re.compile(
     r"(?:之前|上次|上回|前几天|上周|上个月|以前|早就).{0,12}(?:反映|投诉|打过|报过|登记|提过)|"
@@ -145,7 +147,7 @@ class LocalUnderstanding:
         today = self._today()
         commands = []
         if expectation.slot is not None and expectation.slot_name is not None:
-            value = slot_type(expectation.slot).extract(text, expectation.slot, today)
+            value = slot_type(expectation.slot).answer_value(text, expectation.slot, today)
             if value is not None:
                 commands.append(_set(expectation.slot_name, value))
         for name, slot in expectation.open_slots.items():
@@ -220,20 +222,29 @@ class LocalUnderstanding:
     # -- the menu -------------------------------------------------------------------------------
 
     def route(self, text: str) -> Command:
-        """At the menu: which flow the caller wants, or a question for the knowledge base."""
+        """At the menu: which flow the caller wants, or a question for the knowledge base.
+
+        A problem reported in the caller's words goes to the complaint flow; a question goes
+        to the knowledge base, which declines what it cannot answer; a statement that is
+        neither a known request nor a policy matter is taken as a problem to report.
+        """
         if self._follow_up_flow and FOLLOW_UP_CUES.search(text):
             return Command(kind="start_flow", flow=self._follow_up_flow)
-        ranked = self._flows.classify(text)
-        if ranked and ranked[0][1] >= FLOW_THRESHOLD:
-            return Command(kind="start_flow", flow=ranked[0][0])
-        for flow, words in self._category_words.items():
-            if any(word in text for word in words):
-                return Command(kind="start_flow", flow=flow)
         if self._complaint_flow and PROBLEM_CUES.search(text):
             return Command(kind="start_flow", flow=self._complaint_flow)
-        if QUESTION_CUES.search(text) or len(text) >= MIN_QUESTION_CHARS:
-            # The knowledge base decides whether it is a policy question it can answer.
+        ranked = self._flows.classify(text)
+        flow = ranked[0][0] if ranked and ranked[0][1] >= FLOW_THRESHOLD else None
+        if QUESTION_CUES.search(text) and flow != self._follow_up_flow:
             return Command(kind="ask_knowledge", question=text)
+        if flow is not None:
+            return Command(kind="start_flow", flow=flow)
+        for flow_name, words in self._category_words.items():
+            if any(word in text for word in words):
+                return Command(kind="start_flow", flow=flow_name)
+        if POLICY_CUES.search(text):
+            return Command(kind="ask_knowledge", question=text)
+        if self._complaint_flow and len(plain(text)) >= MIN_QUESTION_CHARS:
+            return Command(kind="start_flow", flow=self._complaint_flow)
         return Command(kind="out_of_scope")
 
     # -- one turn ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.knowledge.dense_index import Encoder
 from bot.knowledge.documents import PolicyDocument, load_documents
+from bot.knowledge.question_text import retrieval_text
 from bot.knowledge.retriever import Hit, HybridRetriever, Progress
 
 NOT_GROUNDED = "抱歉，这个问题我暂时无法确认，建议您咨询人工客服。我可以为您转接人工。"
@@ -84,7 +85,7 @@ class KnowledgeBase:
     def sources(self, question: str) -> list[Source]:
         """The documents behind the best passages, in rank order, each scored by its top hit."""
         sources: dict[str, Source] = {}
-        for hit in self.retriever.search(question, self.top_k):
+        for hit in self.retriever.search(retrieval_text(question), self.top_k):
             document = hit.document
             if document.id not in sources:
                 score = round(confidence(hit), 3)

@@ -64,7 +64,8 @@ def test_unknown_slot_type(flows_dir: Path) -> None:
     found = problems_for(flows_dir, GOOD.replace("type: text", "type: licence_plate"))
     assert found == [
         f"{flows_dir / 'parking.yaml'}:7: slots.plate.type: Input should be 'text', 'enum', "
-        "'phone', 'id_card', 'address', 'date', 'time', 'number', 'yes_no' or 'satisfaction'"
+        "'phone', 'id_card', 'address', 'date', 'time', 'number', 'yes_no', 'satisfaction', "
+        "'resolution', 'person_name', 'when', 'account' or 'ticket_number'"
     ]
 
 

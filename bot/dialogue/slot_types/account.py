@@ -16,31 +16,36 @@ from bot.dialogue.slot_types.text import NOT_CONTENT
 from bot.flows.model import Slot
 
 _OPENERS = re.compile(
-    r"喂+|你好|您好|请问|麻烦|那个|这个|就是说|就是|是这样的?|嗯+|啊+|呃+|哎+|"
+    r"^(?:\s*(?:喂+|你好|您好|请问|麻烦(?:你|您)?|那个|这个|就是说?|是这样的?|嗯+|啊+|呃+|哎+|"
     r"我(?:想|要|来|是来)?(?:跟你们)?(?:反映|投诉|举报|反应|说|咨询|问)(?:一下|一个|个)?"
-    r"(?:事儿?|事情|问题|情况)?|有个(?:事儿?|问题|情况)|(?:我)?有(?:件|个)事"
+    r"(?:事儿?|事情|问题|情况)?|有个(?:事儿?|问题|情况)|(?:我)?有(?:件|个)事)[\s，。,.!！]*)+"
 )
+# Contact details said in the same breath: kept in their own fields, not in the account.
 _CONTACT = re.compile(
-    r"(?:我|本人)?(?:的)?(?:电话|手机|号码|联系方式|手机号)(?:号码)?(?:是|就是)?|"
-    r"(?:免贵)?姓.{1,2}|我叫.{1,3}|叫我.{1,3}|[^\s，]{1,2}(?:先生|女士|小姐)|你们?可以打|打这个"
+    r"(?:我的?|本人的?)?(?:联系)?(?:电话|手机|号码|联系方式|手机号)(?:号码)?(?:是|就是|打)?\s*"
+    r"[\d幺一二三四五六七八九零〇两\s-]{7,}|"
+    r"[\d幺一二三四五六七八九零〇两-]{7,}|"
+    r"(?:我|本人)?(?:免贵)?姓[\u4e00-\u9fff]{1,2}(?=$|[\s，。,.]|电话|手机)|"
+    r"(?:我叫|叫我)[\u4e00-\u9fff]{1,3}(?=$|[\s，。,.]|电话|手机|就行)|"
+    r"[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐)(?=$|[\s，。,.])"
 )
-_DIGITS = re.compile(r"[\d-]{7,}")
 _CLAUSES = re.compile(r"[，。！？；,.!?;]+")
 _MIN_CONTENT = 3
+_MAX_ANSWER = 5
 
 
 def account_clauses(text: str) -> list[str]:
-    """The clauses of an utterance that tell the problem."""
+    """The clauses of an utterance that tell the problem, without openers or contact details."""
     kept = []
     for clause in _CLAUSES.split(text.strip()):
-        content = plain(clause)
-        if extractors.extract_phone(content):
-            content = _DIGITS.sub("", extractors.normalize_digits(content))
-        content = _OPENERS.sub("", _CONTACT.sub("", content))
-        if len(content) >= _MIN_CONTENT and not NOT_CONTENT.match(content) and not (
-            _CONTACT.fullmatch(plain(clause))
-        ):
-            kept.append(clause.strip())
+        told = _OPENERS.sub("", _CONTACT.sub(" ", extractors.normalize_digits(clause)))
+        told = re.sub(r"\s+", " ", told).strip(" ，,")
+        content = plain(told)
+        if len(content) < _MIN_CONTENT or NOT_CONTENT.match(content):
+            continue
+        if len(content) <= _MAX_ANSWER and extractors.extract_yes_no(content) is not None:
+            continue  # "是的没错": an answer, not an account
+        kept.append(told)
     return kept
 
 

@@ -34,6 +34,11 @@ class SlotType:
         """The value in the caller's words, normalised, or None when there is none."""
         raise NotImplementedError
 
+    def answer_value(self, text: str, slot: Slot, today: dt.date) -> Any:
+        """The value in a direct answer to this slot's own question (may be more lenient
+        than `extract`, which also reads words said for other reasons)."""
+        return self.extract(text, slot, today)
+
     def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
         """The value in words that did not answer this slot's question (stricter for types
         whose plain answers, such as 是, mean something only in reply to their question)."""

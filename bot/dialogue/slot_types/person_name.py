@@ -24,11 +24,16 @@ SURNAMES = set(
 )
 TITLES = ("先生", "女士", "小姐", "阿姨", "大爷", "大妈", "师傅", "老师", "大姐", "大哥", "奶奶", "爷爷")
 _CJK = r"[\u4e00-\u9fff]"
-_SURNAME_SAID = re.compile(rf"(?:免贵)?姓({_CJK}{{1,2}}?)(?:{_CJK}*?)(?=$|[，。,.！!？?的叫，]|{'|'.join(TITLES)})")
-_TITLED = re.compile(rf"({_CJK}{{1,2}})({'|'.join(TITLES)})")
-_FULL_NAME = re.compile(rf"(?:我叫|叫我|我是|名字是|名字叫|叫)(小|老)?({_CJK}{{1,3}})")
+_TITLE = "|".join(TITLES)
+_CLAUSES = re.compile(r"[\s，。！？；、,.!?;：:]+")
+_SURNAME_SAID = re.compile(r"(?:免贵)?姓(?:是)?(" + _CJK + r"{1,2})")
+_TITLED = re.compile(rf"({_CJK}{{1,2}}?)({_TITLE})")
+_FULL_NAME = re.compile(
+    rf"(?:我叫|叫我|我是|名字是|名字叫|姓名是)(小|老)?({_CJK}{{1,3}}?)"
+    r"(?=$|电话|手机|号码|联系|我|住|家|就行|吧|啊)"
+)
 _BARE = re.compile(rf"^({_CJK}{{1,3}})$")
-_NOT_NAMES = re.compile(r"是的|不是|不知道|没有|什么|不想|不用|可以|好的|谢谢|我是|他|她|这个|那个")
+_NOT_NAMES = re.compile(r"是的|不是|不知道|没有|什么|不想|不用|可以|好的|谢谢|我是|他|她|这个|那个|电话|号码|住|在")
 
 
 def _surname_of(text: str) -> str | None:
@@ -37,38 +42,47 @@ def _surname_of(text: str) -> str | None:
     return text[0] if text and text[0] in SURNAMES else None
 
 
+def _name_in(clause: str) -> str | None:
+    """The name in one clause: 陈先生, 我姓陈 → 陈, 我叫陈明 → 陈明, 叫我小李 → 小李."""
+    for match in _TITLED.finditer(clause):
+        surname = _surname_of(match[1][-2:]) or _surname_of(match[1][-1:])
+        if surname and match[1].endswith(surname):
+            return f"{surname}{match[2]}"
+    match = _SURNAME_SAID.search(clause)
+    if match:
+        return _surname_of(match[1])
+    match = _FULL_NAME.search(clause)
+    if match and not _NOT_NAMES.search(match[2]):
+        name = match[2]
+        if match[1]:  # 小李, 老王: how the caller wants to be called
+            return f"{match[1]}{name[0]}" if _surname_of(name) else None
+        if _surname_of(name) and len(name) >= 2:
+            return name
+    return None
+
+
 class PersonNameType(SlotType):
     name = "person_name"
     volunteered = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
-        said = plain(text)
-        for match in _TITLED.finditer(said):  # 陈先生, 王阿姨
-            name = match[1][-1] if match[1][-1] in SURNAMES and len(match[1]) == 2 else match[1]
-            if _surname_of(name) == name:
-                return f"{name}{match[2]}"
-        match = _SURNAME_SAID.search(said)  # 我姓陈, 免贵姓王
-        if match and _surname_of(match[1]):
-            surname = _surname_of(match[1])
-            return surname
-        match = _FULL_NAME.search(said)  # 我叫陈明, 叫我小李
-        if match and not _NOT_NAMES.search(match[2]):
-            name = match[2]
-            if match[1]:  # 小李, 老王: how the caller wants to be called
-                return f"{match[1]}{name[0]}" if _surname_of(name) else None
-            if _surname_of(name) and len(name) >= 2:
+        clauses = [clause for clause in _CLAUSES.split(text) if clause]
+        for clause in clauses:
+            name = _name_in(clause)
+            if name:
                 return name
-        bare = _BARE.match(said.removesuffix("吧").removesuffix("就行"))
+        bare = _BARE.match("".join(clauses).removesuffix("吧").removesuffix("就行"))
         if bare and not _NOT_NAMES.search(bare[1]) and _surname_of(bare[1]):
             return bare[1]
         return None
 
     def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
         """Unasked, only an explicit form counts (我姓陈, 陈先生), never a bare word."""
-        said = plain(text)
-        if _BARE.match(said):
-            return None
-        return self.extract(text, slot, today)
+        for clause in _CLAUSES.split(text):
+            name = _name_in(clause) if clause else None
+            if name:
+                return name
+        return None
 
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
         name = self.extract(value, slot, today) or (
