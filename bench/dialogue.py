@@ -244,6 +244,11 @@ def failure(expect: dict[str, Any], events: list[Event]) -> str | None:
 # -- wrong data -------------------------------------------------------------------------------
 
 
+# The category a work order gets when the caller's account fits none: a task failure where a
+# category was expected, but not a wrong value stored.
+UNCLASSIFIED = "其他"
+
+
 def wrong_data(conversation: Conversation, events: list[Event]) -> list[dict[str, Any]]:
     """Every stored value that contradicts what the caller said (per value, not per call)."""
     expect: dict[str, Any] = conversation.get("expect") or {}
@@ -266,6 +271,8 @@ def wrong_data(conversation: Conversation, events: list[Event]) -> list[dict[str
             continue
         for slot, want in ticket_spec.items():
             value = ticket.get(slot)
+            if slot == "category" and value == UNCLASSIFIED:
+                continue  # "not classified" is a fallback, not a value the caller contradicted
             if value is not None and not matches(want, value):
                 item(f"ticket.{slot}", value, describe(want))
     survey_spec = expect.get("survey")

@@ -24,6 +24,7 @@ CommandKind = Literal[
     "affirm",  # yes to the bot's question
     "deny",  # no to the bot's question
     "relative",  # a family member answers for the person called
+    "busy",  # the right person, but not now ("我在开车")
     "repeat",  # say that again
     "cancel",  # stop what we are doing
     "goodbye",  # the caller is done

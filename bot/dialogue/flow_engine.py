@@ -256,8 +256,8 @@ class FlowSession:
             return self._flush()
         awaiting = waiting.expectation.awaiting
         match decision.move:
-            case "relative":
-                return await self._relative_answers(decision, utterance)
+            case "relative" | "busy":
+                return await self._third_party(decision, utterance)
             case "start_flow":
                 return await self._start_flow_from(decision, waiting, utterance)
             case "answer" if awaiting == "slot":
@@ -312,6 +312,7 @@ class FlowSession:
         if slot is QUESTION:
             return await self._question_given(utterance)
         self._store_values(frame, decision.values, utterance, awaited=name)
+        self._withdraw(frame, decision.values)
         if name not in frame.slots and decision.yes_no is not None:
             if slot.type in ("yes_no", "resolution"):
                 frame.store(name, decision.yes_no, utterance)
@@ -324,9 +325,12 @@ class FlowSession:
             state.no_match = 0
             state.waiting = None
             return await self._run()
+        if decision.values and not slot.required:  # other facts instead: not pressed for
+            frame.store(name, None, "")
+            state.waiting = None
+            return await self._run()
         if decision.values:  # other facts, but not the one asked for: ask it again
-            state.say(waiting.prompt)
-            return self._flush()
+            return await self._slot_not_understood(waiting, quietly=True)
         return await self._slot_not_understood(waiting)
 
     async def _answer_confirm(
@@ -361,13 +365,19 @@ class FlowSession:
             return await self._confirmed(True)
         return self._yes_or_no_again(waiting)
 
-    async def _relative_answers(self, decision: Decision, utterance: str) -> list[Reply]:
+    async def _third_party(self, decision: Decision, utterance: str) -> list[Reply]:
+        """A family member answering, or the right person busy: where the confirm step says
+        to go; a busy answer elsewhere is a no."""
         frame = self.state.frame
         step = frame.flow.steps[frame.pc]
-        if isinstance(step, ConfirmStep) and step.on_relative:
-            self.state.waiting = None
-            self.goto(step.on_relative)
-            return await self._run()
+        if isinstance(step, ConfirmStep):
+            target = step.on_relative if decision.move == "relative" else step.on_busy
+            if decision.move == "busy" and target is None:
+                target = step.on_no
+            if target:
+                self.state.waiting = None
+                self.goto(target)
+                return await self._run()
         if decision.values:
             return await self._apply(decision.values, utterance)
         return self._not_understood()
@@ -466,6 +476,14 @@ class FlowSession:
             changed = True
         return changed
 
+    def _withdraw(self, frame: FlowFrame, commands: list[Command]) -> None:
+        """Optional values the caller takes back (a name, for an anonymous report)."""
+        for command in commands:
+            name = command.slot
+            if command.kind == "clear_slot" and name in frame.slots:
+                if not frame.flow.slots[name].required:
+                    frame.store(name, None, "")
+
     def _capture_account(self, frame: FlowFrame, utterance: str) -> None:
         """Add the caller's description of the problem to the account, and read the
         category from the whole account unless the caller named it."""
@@ -490,17 +508,20 @@ class FlowSession:
 
     # -- not understood -----------------------------------------------------------------------
 
-    async def _slot_not_understood(self, waiting: Waiting) -> list[Reply]:
+    async def _slot_not_understood(self, waiting: Waiting, quietly: bool = False) -> list[Reply]:
+        """Ask again (`quietly`: without saying it was not understood — the caller answered
+        something else), then the slot's fallback, on_fail, or a person."""
         state = self.state
         frame = state.frame
         name, slot = waiting.expectation.slot_name, waiting.expectation.slot
         assert name is not None and slot is not None
         frame.attempts[name] = frame.attempts.get(name, 0) + 1
-        if frame.attempts[name] < slot.max_attempts:
-            state.say(slot.reask or self.prompts.no_match)
-            if not slot.reask:
-                state.say(waiting.prompt)
-            state.last_prompt = slot.reask or waiting.prompt
+        if frame.attempts[name] < slot.max_attempts or (quietly and frame.attempts[name] < 3):
+            prompt = waiting.prompt if quietly else slot.reask or waiting.prompt
+            if not quietly and not slot.reask:
+                state.say(self.prompts.no_match)
+            state.say(prompt)
+            state.last_prompt = prompt
             return self._flush()
         state.waiting = None
         if slot.fallback is not None:

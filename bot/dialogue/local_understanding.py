@@ -18,7 +18,7 @@ from bot.dialogue.extractors import extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
-from bot.dialogue.slot_types.base import plain
+from bot.dialogue.slot_types.base import final_words, plain
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet
 
@@ -31,7 +31,7 @@ MAX_EXACT_ANSWER_CHARS = 6
 MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
-    r"怎么|如何|什么|哪里|哪儿|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥|？|\?"
+    r"怎么|如何|什么|哪里|哪儿|哪个|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥(?!的)|？|\?"
 )
 # Statements about a service the knowledge base covers ("我想办个居住证").
 POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷款|咨询|政策|手续|证明|补贴|备案")
@@ -39,10 +39,15 @@ POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷
 PROBLEM_CUES = re.compile(
     r"投诉|举报|反映|坏了|不热|不亮|没人管|没人修|太吵|扰民|乱收费|乱停|乱扔|乱搭|乱建|占道|"
     r"堵了|堵住|返臭|发臭|漏水|拖欠|欠薪|不给钱|不发工资|隐患|私拉|违建|违章建|噪音|油烟|脏乱|"
-    r"臭气|污染|偷排|扰民|不作为|推诿|受不了|没人(?:清|收|处理|来|理)|老是坏|又坏了"
+    r"臭气|污染|偷排|扰民|不作为|推诿|受不了|没人(?:清|收|处理|来|理)|老是坏|又坏了|堵死|"
+    r"也不管|都不管|不管不问|堆满|乱堆|乱放|乱贴|乱倒|占用|霸占|摆摊|吵得|熏得|冻得|漏雨|塌了|"
+    r"掉下来|砸到|不发|不退|克扣|扣钱|乱罚"
 )
 FOLLOW_UP_CUES = re.compile(
-    r"(?:之前|上次|上回|前几天|上周|上个月|以前|早就).{0,12}(?:反映|投诉|打过|报过|登记|提过)|"
+    r"(?:之前|上次|上回|前几天|前段时间|上周|上礼拜|上星期|上个月|去年|以前|早就|那天)"
+    r".{0,12}(?:反映|投诉|打过|报过|登记|提过|报修)|"
+    r"反映.{0,12}(?:咋样|怎么样|进展|结果|办结|没人)|办结|结案|说(?:是)?(?:已经)?处理(?:完|好)?了|"
+    r"工单号|"
     r"工单.{0,4}(?:进度|状态|怎么样|处理到)|进度|催(?:一下|办|催)|怎么还没(?:人)?(?:处理|管|修|回复)|"
     r"处理得怎么样|有(?:没有)?结果|查(?:一下|询)?(?:我的)?工单"
 )
@@ -60,7 +65,10 @@ WRONG_PERSON = re.compile(
     r"打错了?|不是这个人|没有这个人|没这个人|不认识|这(?:个)?号码?(?:不是|已经)|不是(?:他|她)的|"
     r"号码换|换人了|不姓|你找错"
 )
+# Busy now: the person is right but the moment is not ("我在开会").
 BUSY = re.compile(r"在开车|开车呢|在开会|开会呢|在忙|正忙|忙着|没空|晚点|晚些|回头再|改天|等会|一会儿再|下次再")
+# The caller takes their name back: the work order stays anonymous.
+ANONYMOUS = re.compile(r"不想留名|不留名|名字(?:就)?别写|别写(?:我的?)?名字|匿名|不用写名字|名字就不留")
 # What callers call each kind of value when they say it is wrong ("地址不对").
 SLOT_WORDS = {
     "address": ("地址", "门牌", "位置", "地点", "小区", "楼号"),
@@ -146,6 +154,7 @@ class LocalUnderstanding:
         """The awaited slot's value first, then any other open slot the caller volunteered."""
         today = self._today()
         commands = []
+        text = final_words(text)
         if expectation.slot is not None and expectation.slot_name is not None:
             value = slot_type(expectation.slot).answer_value(text, expectation.slot, today)
             if value is not None:
@@ -161,10 +170,15 @@ class LocalUnderstanding:
     def corrections(self, text: str, expectation: Expectation, read_back: bool) -> list[Command]:
         """Values given before that the caller corrects ("不对，门牌是12号"), or names as wrong
         without the right value yet ("地址不对")."""
-        if not (read_back or CORRECTION_CUES.search(text)):
-            return []
-        today = self._today()
         commands = []
+        for name, slot in expectation.filled_slots.items():
+            if slot.type == "person_name" and ANONYMOUS.search(text):
+                commands.append(Command(kind="clear_slot", slot=name))
+        if not (read_back or CORRECTION_CUES.search(text)):
+            return commands
+        today = self._today()
+        said = text
+        text = final_words(text)
         for name, slot in expectation.filled_slots.items():
             old = expectation.filled.get(name)
             kind = slot_type(slot)
@@ -176,12 +190,12 @@ class LocalUnderstanding:
                     commands.append(Command(kind="correct_slot", slot=name, value=named[0]))
                 continue
             value = kind.extract(text, slot, today)
-            if slot.type == "address" and old and value is None:
-                value = corrected_address(str(old), text)
+            if slot.type == "address" and old:  # a part corrected: "门牌是12号", "是康宁路"
+                value = corrected_address(str(old), said) or value
             if value is not None and value != old:
                 commands.append(Command(kind="correct_slot", slot=name, value=_as_text(value)))
-            elif value is None and any(word in text for word in SLOT_WORDS.get(slot.type, ())):
-                if CORRECTION_CUES.search(text) or extract_yes_no(text) is False:
+            elif value is None and any(word in said for word in SLOT_WORDS.get(slot.type, ())):
+                if CORRECTION_CUES.search(said) or extract_yes_no(said) is False:
                     commands.append(Command(kind="clear_slot", slot=name))
         return commands
 
@@ -195,11 +209,15 @@ class LocalUnderstanding:
             return [answer] if answer else []
         if RELATIVE.search(text):
             return [Command(kind="relative")]
-        if WRONG_PERSON.search(text) or BUSY.search(text):
-            return [Command(kind="deny"), *self.slot_commands(text, expectation)]
-        answer = self.yes_no(text)
+        if WRONG_PERSON.search(text):
+            return [Command(kind="deny")]
+        if BUSY.search(text):
+            return [Command(kind="busy")]
         volunteered = self.slot_commands(text, expectation)
-        return [answer, *volunteered] if answer else volunteered
+        if volunteered:  # answering the survey's questions is consent to it
+            return [Command(kind="affirm"), *volunteered]
+        answer = self.yes_no(text)
+        return [answer] if answer else []
 
     def _slot_answer(self, text: str, expectation: Expectation) -> list[Command]:
         commands = [

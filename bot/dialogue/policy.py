@@ -21,6 +21,7 @@ Move = Literal[
     "goodbye",
     "repeat",
     "relative",
+    "busy",
     "answer",
     "knowledge",
     "start_flow",
@@ -67,6 +68,8 @@ def decide(commands: list[Command], emergency_flow: str) -> Decision:
         return Decision("repeat")
     if "relative" in kinds:
         return Decision("relative", values=values)
+    if "busy" in kinds:
+        return Decision("busy", values=values)
     if start is not None:  # a flow and the facts that came with it
         return Decision("start_flow", start, values=values)
     if answered:

@@ -38,6 +38,7 @@ def edges(flow: Flow) -> list[tuple[int, int, str]]:
                 label = {
                     "on_no": "no",
                     "on_relative": "relative",
+                    "on_busy": "busy",
                     "on_fail": "fail",
                     "on_ungrounded": "not found",
                 }.get(field, "" if field == "goto" else field.split(".")[0])

@@ -96,6 +96,10 @@ class ConfirmStep(_Step):
         default=None,
         description="Step id when a family member answers for the person asked for",
     )
+    on_busy: str | None = Field(
+        default=None,
+        description="Step id when the caller cannot talk now (else a busy answer is a no)",
+    )
     read_back: bool = Field(
         default=False,
         description="A read-back of collected slots: a 'no' asks which one to correct",

@@ -9,6 +9,7 @@ given up after a few tries instead of being restarted in a tight loop.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,12 @@ from bot.config import Settings
 from bot.model_cache import ASSETS
 
 REBUILD_HINT = "it was compiled for another CPU; rebuild it with `make venv`"
+# Instruction sets a portable build (`make venv`) leaves out; llama.cpp reports what it was
+# compiled with. A native build on an AVX-512/AMX host crashes where those do not run (SIGILL,
+# or SIGSEGV at its first AMX instruction when the VM does not enable the AMX state).
+NATIVE_ONLY = ("AVX512", "AMX", "AVX_VNNI")
+FEATURES_SCRIPT = "import llama_cpp; print(llama_cpp.llama_print_system_info().decode())"
+CPU_FAULTS = (signal.SIGILL, signal.SIGSEGV, signal.SIGBUS)
 
 
 def free_port(host: str) -> int:
@@ -33,8 +40,18 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def describe_exit(returncode: int, log_path: Path | None = None) -> str:
-    """How a child process ended, for an operator: "died with SIGILL (illegal instruction): …"."""
+def native_features(system_info: str) -> list[str]:
+    """The instruction sets beyond AVX2 in llama.cpp's system info ("AVX512 = 1 | …")."""
+    return [
+        name
+        for name, enabled in re.findall(r"([A-Z][A-Z0-9_]*) = (\d+)", system_info)
+        if enabled != "0" and name.startswith(NATIVE_ONLY)
+    ]
+
+
+def describe_exit(returncode: int, log_path: Path | None = None, native: Sequence[str] = ()) -> str:
+    """How a child process ended, for an operator: "died with SIGILL (illegal instruction): …".
+    `native`: what llama.cpp was compiled for beyond AVX2, the likely cause of a CPU fault."""
     see_log = f"; see {log_path}" if log_path is not None else ""
     if returncode >= 0:
         return f"exited with status {returncode}{see_log}"
@@ -45,7 +62,13 @@ def describe_exit(returncode: int, log_path: Path | None = None) -> str:
     meaning = signal.strsignal(sig) or ""
     died = f"died with {sig.name}" + (f" ({meaning[:1].lower()}{meaning[1:]})" if meaning else "")
     if sig == signal.SIGILL:
-        return f"{died}: {REBUILD_HINT}"
+        built_for = f" ({', '.join(native)})" if native else ""
+        return f"{died}: it was compiled for another CPU{built_for}; rebuild it with `make venv`"
+    if sig in CPU_FAULTS and native:
+        return (
+            f"{died}: this llama.cpp was compiled for {', '.join(native)} (a native build), "
+            f"the likely cause; rebuild it with `make venv`{see_log}"
+        )
     if sig == signal.SIGKILL:
         return f"{died}: killed from outside, often by the out-of-memory killer{see_log}"
     return f"{died}{see_log}"
@@ -130,6 +153,8 @@ class LlamaServer:
         self._restarts = 0
         self._gave_up = False
         self._last_exit: str | None = None
+        self._native: list[str] = []
+        self._features: subprocess.Popen[str] | None = None
 
     @classmethod
     def embedded(cls, settings: Settings, log_path: Path, port: int | None = None) -> LlamaServer:
@@ -168,8 +193,11 @@ class LlamaServer:
             if not self._stopping:
                 self._crashes += 1
                 self._crash_times.append(time.monotonic())
-                self._last_exit = describe_exit(process.returncode, self._log_path)
-                log = logger.error if process.returncode == -signal.SIGILL else logger.warning
+                self._last_exit = describe_exit(process.returncode, self._log_path, self._native)
+                cpu_fault = -process.returncode in CPU_FAULTS and (
+                    process.returncode == -signal.SIGILL or bool(self._native)
+                )
+                log = logger.error if cpu_fault else logger.warning
                 log(f"embedded LLM {self._last_exit}")
         return process.returncode
 
@@ -183,24 +211,57 @@ class LlamaServer:
             last_exit=self._last_exit,
         )
 
+    def _ask_features(self) -> None:
+        """What the installed llama.cpp was compiled for, asked of a separate interpreter (the
+        library could crash this one) while the server loads; read by _read_features()."""
+        if self._features is None and not self._native:
+            self._features = subprocess.Popen(
+                [sys.executable, "-c", FEATURES_SCRIPT],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+
+    def _read_features(self) -> None:
+        if self._features is None:
+            return
+        try:
+            output, _ = self._features.communicate(timeout=30)
+            self._native = native_features(output) if self._features.returncode == 0 else []
+        except subprocess.TimeoutExpired:
+            self._features.kill()
+            self._features.communicate()
+        self._features = None
+
     def start(self, timeout_s: float = 120) -> None:
         """Start and wait until it serves (loading 1 GB of weights takes a few seconds)."""
         self._stopping = False
+        if self._command[1:3] == ["-m", "llama_cpp.server"]:
+            self._ask_features()
         self._spawn()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            returncode = self._observe()
-            if returncode is not None:
-                reason = describe_exit(returncode, self._log_path)
+            if self._process is not None and self._process.poll() is not None:
+                self._read_features()
+                self._observe()
+                reason = self._last_exit or describe_exit(self._process.returncode)
                 raise LlamaServerError(f"the embedded LLM server {reason}", reason)
             try:
                 if httpx.get(f"{self.url}/v1/models", timeout=1).status_code == 200:
                     logger.info(f"embedded LLM serving on {self.url}")
+                    self._read_features()
+                    if self._native:
+                        logger.warning(
+                            f"the embedded LLM was compiled for {', '.join(self._native)}: "
+                            "a native build, which crashes on CPUs or VMs without one of them; "
+                            "`make venv` builds a portable one"
+                        )
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
         self.stop()
+        self._read_features()
         reason = f"did not start in {timeout_s:.0f} s; see {self._log_path}"
         raise LlamaServerError(f"the embedded LLM server {reason}", reason)
 

@@ -9,27 +9,46 @@ import cn2an
 from typing import Any
 
 from bot.dialogue import extractors
-from bot.dialogue.slot_types.base import SlotType
+from bot.dialogue.slot_types.base import SlotType, final_words
 from bot.flows.model import Slot
 
-# The numbered parts of an address a caller corrects on their own ("门牌是12号").
-_NUMBERED_PART = re.compile(r"(\d+)(号楼|号院|号|栋|幢|单元|楼|室|层)")
+# The parts of an address a caller corrects on their own ("门牌是12号", "是康宁路"), by kind:
+# a part is replaced by a corrected part of the same kind.
+_PART_KINDS = {
+    "district": r"区|县",
+    "road": r"大道|大街|路|街|巷|弄",
+    "estate": r"小区|家园|花园|公寓|大厦|苑|庭|村",
+    "building": r"号楼|栋|幢",
+    "number": r"号(?!楼)",
+    "unit": r"单元",
+    "room": r"室",
+}
+# A part's name: characters that are not themselves place units.
+_NAMED_PART = r"[^\s\d区县路街巷弄村苑庭号楼栋幢室单元小家花公大]{1,3}[^\s\d区县路街巷弄号楼栋幢室]??"
+_NUMBERED_PART = r"\d+"
+_FILLER = re.compile(r"不对|是|就是|应该|我说错了|说错了|错了|没错|那个|的|在")
+
+
+def _parts(text: str) -> dict[str, re.Match[str]]:
+    """The last part of each kind in the text."""
+    found: dict[str, re.Match[str]] = {}
+    for kind, units in _PART_KINDS.items():
+        name = _NUMBERED_PART if kind in ("building", "number", "unit", "room") else _NAMED_PART
+        for match in re.finditer(rf"({name})({units})", text):
+            found[kind] = match
+    return found
 
 
 def corrected_address(old: str, correction: str) -> str | None:
-    """The old address with the numbered parts the correction names replaced, or None when
-    the correction names none that the old address has."""
-    parts = {unit: number for number, unit in _NUMBERED_PART.findall(
-        extractors.normalize_digits(correction)
-    )}
-    if not parts:
-        return None
+    """The old address with the parts the correction names replaced, or None when the
+    correction names no part that the old address has."""
+    said = _FILLER.sub(" ", _arabic_numbers(final_words(correction)))
+    said = re.sub(r"\s+", " ", said)
     new, replaced = old, False
-    for unit, number in parts.items():
-        matches = [m for m in _NUMBERED_PART.finditer(new) if m[2] == unit]
-        if matches:
-            last = matches[-1]
-            new = f"{new[: last.start()]}{number}{unit}{new[last.end():]}"
+    for kind, match in _parts(said).items():
+        part = _parts(new).get(kind)
+        if part is not None and part[0] != match[0].strip():
+            new = f"{new[: part.start()]}{match[0].strip()}{new[part.end() :]}"
             replaced = True
     return new if replaced else None
 
@@ -39,7 +58,7 @@ _LEAD_IN = re.compile(r"^(?:在|是|就在|我住在?|我家在?|住在|地址�
 # A place has a name: two or more characters before a place unit, or a numbered building.
 _NAMED_PLACE = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:区|县|镇|乡|街道|大道|路|街|巷|弄|村|小区|花园|公寓|大厦|家园|苑|庭|城|"
-    r"湾|广场|社区|市场|商场|公园|医院|学校|中学|小学|站)|\d+(?:号楼|号院|号|栋|幢|单元|室)"
+    r"湾|广场|社区|市场|商场|公园|医院|学校|中学|小学|站)"
 )
 # Words that never sit inside an address: what callers say around one ("爬不动楼").
 _NOT_IN_ADDRESS = re.compile(

@@ -33,7 +33,7 @@ _FULL_NAME = re.compile(
     r"(?=$|电话|手机|号码|联系|我|住|家|就行|吧|啊)"
 )
 _BARE = re.compile(rf"^({_CJK}{{1,3}})$")
-_NOT_NAMES = re.compile(r"是的|不是|不知道|没有|什么|不想|不用|可以|好的|谢谢|我是|他|她|这个|那个|电话|号码|住|在")
+_NOT_NAMES = re.compile(r"的|是的|不是|不知道|没有|什么|不想|不用|可以|好的|谢谢|我是|他|她|这个|那个|电话|号码|住|在")
 
 
 def _surname_of(text: str) -> str | None:
@@ -61,6 +61,16 @@ def _name_in(clause: str) -> str | None:
     return None
 
 
+def _fullest(name: str, clauses: list[str]) -> str:
+    """A surname said first, then the full name ("免贵姓白 白建华"): the full name."""
+    if len(name) > 2:
+        return name
+    for clause in clauses:
+        if 2 <= len(clause) <= 3 and clause.startswith(name) and not _NOT_NAMES.search(clause):
+            return clause
+    return name
+
+
 class PersonNameType(SlotType):
     name = "person_name"
     volunteered = True
@@ -70,7 +80,7 @@ class PersonNameType(SlotType):
         for clause in clauses:
             name = _name_in(clause)
             if name:
-                return name
+                return _fullest(name, clauses)
         bare = _BARE.match("".join(clauses).removesuffix("吧").removesuffix("就行"))
         if bare and not _NOT_NAMES.search(bare[1]) and _surname_of(bare[1]):
             return bare[1]

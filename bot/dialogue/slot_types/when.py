@@ -22,11 +22,25 @@ _TIME_WORDS = re.compile(
     r"昨天|今天|前天|上周|上个月|去年|今年|刚才|刚刚|现在|以后|之后|以前|之前|开始|到现在|"
     r"\d+[月日]|[一二三四五六七八九十两]+[月天周年]"
 )
+_PERIODS = re.compile(r"早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|每天|天天|周末|一直|总是|老是")
 _CLAUSES = re.compile(r"[，。！？；、,.!?;]+")
+
+
+# Said unasked, a short clause about time is the answer ("天天晚上 七点到九点半"); a long
+# one is the story, which stays in the account.
+MAX_VOLUNTEERED_CHARS = 14
 
 
 class WhenType(SlotType):
     name = "when"
+    volunteered = True
+
+    def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
+        if len(plain(text)) > MAX_VOLUNTEERED_CHARS or not extractors.extract_time(text) and not (
+            _PERIODS.search(text)
+        ):
+            return None
+        return self.extract(text, slot, today)
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         clauses = [
