@@ -30,6 +30,7 @@ import redis.asyncio as redis
 import yaml
 
 from bot.config import Settings, load_settings
+from bot.dialogue.engine import Reply
 from bot.dialogue.service import DialogueService
 from bot.tickets.ticket import Ticket
 
@@ -301,6 +302,8 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     llm_latencies_ms: list[float] = field(default_factory=list)
+    llm_first_reply_ms: list[float] = field(default_factory=list)
+    llm_fallbacks: int = 0
     turns: int = 0
     error: str | None = None
     problem: str | None = None
@@ -388,12 +391,22 @@ async def _converse(
             break
         _log(verbose, f"  caller: {line}")
         started = time.perf_counter()
-        replies = await session.handle(str(line))
+        acknowledged: list[float] = []
+
+        async def acknowledge(reply: Reply, heard: list[float] = acknowledged) -> None:
+            heard.append((time.perf_counter() - started) * 1000)
+            _log(verbose, f"  bot:    {reply.text} (acknowledgement)")
+
+        replies = await session.handle(str(line), acknowledge=acknowledge)
         elapsed = (time.perf_counter() - started) * 1000
         outcome.turns += 1
         outcome.latencies_ms.append(elapsed)
+        if session.understanding.last_source == "local-fallback":
+            outcome.llm_fallbacks += 1
         if session.understanding.last_source != "local":
             outcome.llm_latencies_ms.append(elapsed)
+            # What the caller hears first on such a turn: the acknowledgement, if one was said.
+            outcome.llm_first_reply_ms.append(acknowledged[0] if acknowledged else elapsed)
         for reply in replies:
             _log(verbose, f"  bot:    {reply.text}")
         outcome.events += session.take_events()
@@ -466,6 +479,7 @@ def _percentile(values: list[float], share: float) -> float:
 def figures(outcomes: list[Outcome]) -> dict[str, float]:
     latencies = [ms for o in outcomes for ms in o.latencies_ms]
     llm = [ms for o in outcomes for ms in o.llm_latencies_ms]
+    first = [ms for o in outcomes for ms in o.llm_first_reply_ms]
     values: dict[str, float] = {
         "task_success": sum(o.succeeded for o in outcomes) / len(outcomes),
         "wrong_data_values": sum(len(o.wrong) for o in outcomes),
@@ -476,6 +490,9 @@ def figures(outcomes: list[Outcome]) -> dict[str, float]:
         "turns": len(latencies),
         "llm_read_turns": len(llm),
         "llm_read_turn_latency_p50_ms": statistics.median(llm) if llm else 0.0,
+        "llm_read_turn_latency_p95_ms": _percentile(llm, 0.95),
+        "llm_read_turn_first_reply_p50_ms": statistics.median(first) if first else 0.0,
+        "llm_fallbacks": sum(o.llm_fallbacks for o in outcomes),
     }
     for kind in sorted({o.conversation["kind"] for o in outcomes}):
         of_kind = [o for o in outcomes if o.conversation["kind"] == kind]

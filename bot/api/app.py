@@ -19,7 +19,6 @@ from bot.calls.listen_in import ListenIns
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.config import Settings
-from bot.dialogue.llm_understanding import system_prompt
 from bot.llm.probe import LLMMonitor
 from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
@@ -29,7 +28,8 @@ from bot.webrtc.ice import use_host_addresses
 def _llm_monitor(settings: Settings, services: CallServices) -> LLMMonitor | None:
     """Background probes of the LLM that understanding uses; None when it uses none."""
     dialogue = services.dialogue
-    if dialogue.llm is None:
+    client = dialogue.llm
+    if client is None:
         return None
     server = dialogue.llm_server
     return LLMMonitor(
@@ -39,7 +39,7 @@ def _llm_monitor(settings: Settings, services: CallServices) -> LLMMonitor | Non
         # Generous: a probe queued behind a caller's long prompt is slow, not down.
         timeout_s=max(settings.llm.timeout_s, 30.0),
         server=server,
-        system=lambda: system_prompt(dialogue.flows.current()),
+        system=lambda: client.last_system,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -12,6 +13,9 @@ class Reply:
 
     text: str
     hangup: bool = False
+
+
+Acknowledge = Callable[[Reply], Awaitable[None]]
 
 
 class DialogueSession(Protocol):
@@ -25,8 +29,9 @@ class DialogueSession(Protocol):
         """What the bot says when the call connects."""
         ...
 
-    async def handle(self, utterance: str) -> list[Reply]:
-        """The replies to one final caller utterance."""
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+        """The replies to one final caller utterance; `acknowledge` is called first with a
+        short acknowledgement when understanding the turn will take a while (an LLM)."""
         ...
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:

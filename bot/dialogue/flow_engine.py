@@ -18,7 +18,7 @@ from loguru import logger
 
 from bot.dialogue.commands import Command
 from bot.dialogue.effects import Effects, WorkOrderDraft
-from bot.dialogue.engine import Reply
+from bot.dialogue.engine import Acknowledge, Reply
 from bot.dialogue.events import (
     ActionFailed,
     Answered,
@@ -151,12 +151,14 @@ class FlowSession:
         self.push(self._start_flow)
         return await self._run()
 
-    async def handle(self, utterance: str) -> list[Reply]:
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
         state = self.state
         if state.ended:
             return []
         state.silences = 0
         expectation = self._expectation()
+        if acknowledge is not None and self.understanding.slow(utterance, expectation):
+            await acknowledge(Reply(self.prompts.acknowledge))
         try:
             commands = await self.understanding.understand(utterance, expectation)
         except Exception:  # understanding must never end a call
@@ -260,7 +262,8 @@ class FlowSession:
                 return await self._third_party(decision, utterance)
             case "start_flow":
                 return await self._start_flow_from(decision, waiting, utterance)
-            case "answer" if awaiting == "slot":
+            case "answer" | "not_understood" if awaiting == "slot":
+                # The answer may be the account itself, gathered before the commands.
                 return await self._answer_slot(decision, waiting, utterance)
             case "answer" if awaiting == "confirm":
                 return await self._answer_confirm(decision, waiting, utterance)
@@ -303,7 +306,9 @@ class FlowSession:
         self._store_values(self.state.frame, decision.values, utterance, awaited=None)
         return await self._run()
 
-    async def _answer_slot(self, decision: Decision, waiting: Waiting, utterance: str) -> list[Reply]:
+    async def _answer_slot(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
         state = self.state
         frame = state.frame
         expectation = waiting.expectation
@@ -503,7 +508,9 @@ class FlowSession:
             if slot.type == "enum" and slot.fill_from_trigger and name not in frame.slots:
                 value = slot_type(slot).extract(text, slot, today)
                 if value is not None:
-                    words = next(c for c in frame.account if slot_type(slot).extract(c, slot, today))
+                    words = next(
+                        c for c in frame.account if slot_type(slot).extract(c, slot, today)
+                    )
                     frame.store(name, value, words)
 
     # -- not understood -----------------------------------------------------------------------
@@ -804,4 +811,3 @@ class FlowSession:
 
 def _answers(flow: Flow) -> bool:
     return any(isinstance(step, AnswerStep) for step in flow.steps)
-

@@ -65,7 +65,8 @@ class DialogueProcessor(FrameProcessor):
             await self._speak(await self._session.start())
         elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
-            await self._speak(await self._safely(self._session.handle(frame.text)))
+            replies = self._session.handle(frame.text, acknowledge=self._acknowledge)
+            await self._speak(await self._safely(replies))
         elif isinstance(frame, InputDTMFFrame):
             # A key press answers at once: it cuts off the prompt being played.
             await self.push_frame(frame, direction)
@@ -73,6 +74,11 @@ class DialogueProcessor(FrameProcessor):
             await self._speak(await self._safely(self._session.handle_dtmf(frame.button.value)))
         else:
             await self.push_frame(frame, direction)
+
+    async def _acknowledge(self, reply: Reply) -> None:
+        """Spoken at once while the LLM reads the caller's words, so the line is never silent
+        for the seconds it takes on a small machine."""
+        await self.push_frame(TTSSpeakFrame(text=reply.text))
 
     async def _safely(self, replies: Awaitable[list[Reply]]) -> list[Reply]:
         try:

@@ -36,3 +36,8 @@ class Understanding(Protocol):
     last_source: str  # which reader produced the last commands (for designers' traces)
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]: ...
+
+    def slow(self, utterance: str, expectation: Expectation) -> bool:
+        """Whether understanding this turn takes long enough (an LLM call) that the caller
+        should hear an acknowledgement first."""
+        ...

@@ -22,7 +22,15 @@ TEMPLATE_FIELDS = ("say", "confirm", "menu", "hangup")
 
 def _targets(step: object) -> Iterator[tuple[str, str]]:
     """(field, step id) pairs a step may jump to."""
-    for name in ("goto", "on_no", "on_relative", "on_busy", "on_fail", "on_ungrounded", "otherwise"):
+    for name in (
+        "goto",
+        "on_no",
+        "on_relative",
+        "on_busy",
+        "on_fail",
+        "on_ungrounded",
+        "otherwise",
+    ):
         target = getattr(step, name, None)
         if target:
             yield name, target

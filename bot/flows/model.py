@@ -248,6 +248,10 @@ class GlobalPrompts(_Strict):
         description="Said instead of a transfer on a web call (no phone leg to transfer)",
     )
     corrected: str = Field(default="好的，已为您更正。", description="Said after a correction")
+    acknowledge: str = Field(
+        default="好的。",
+        description="Said at once while a slow reader (the LLM) works out the caller's words",
+    )
     emergency_check: str = Field(
         default="请问现在是否有人身安全危险，或者着火、燃气泄漏这样的紧急情况？",
         description="Asked once when the caller's words may describe an emergency",

@@ -20,6 +20,9 @@ class LLMClient:
             headers={"Authorization": f"Bearer {api_key}"} if api_key else {},
         )
         self._model = model
+        # What the last request began with: llama.cpp keeps only the last prompt's prefix
+        # cached, so a health probe sends the same system prompt (bot.llm.probe).
+        self.last_system: str | None = None
 
     async def json_completion(
         self, system: str, user: str, schema: dict[str, Any], max_tokens: int = 96
@@ -37,6 +40,7 @@ class LLMClient:
                 "json_schema": {"name": "commands", "schema": schema},
             },
         }
+        self.last_system = system
         try:
             response = await self._http.post("/v1/chat/completions", json=body)
             response.raise_for_status()

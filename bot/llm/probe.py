@@ -173,11 +173,12 @@ class LLMMonitor:
         api_key: str,
         timeout_s: float,
         server: LlamaServer | None = None,
-        system: Callable[[], str] | None = None,
+        system: Callable[[], str | None] | None = None,
         interval_s: float = 60.0,
     ) -> None:
-        """`system` gives the bot's current system prompt, sent ahead of the probe's question
-        so llama.cpp's prompt cache keeps the prefix the next caller's request needs."""
+        """`system` gives the system prompt the bot's requests begin with (LLMClient.last_system),
+        sent ahead of the probe's question so that llama.cpp, which caches only the last
+        prompt's prefix, keeps the one the next caller's request needs."""
         self._url = url
         self._model = model
         self._api_key = api_key

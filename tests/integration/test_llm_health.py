@@ -114,8 +114,9 @@ def test_healthz_reports_the_embedded_llm_and_its_crash(
 ) -> None:
     bot = BotServer(tmp_path, HOTLINE_LLM__URL="", HOTLINE_DIALOGUE__UNDERSTANDING="llm")
     try:
-        llm = wait_llm(bot, lambda llm: llm.get("answering") is not None, timeout_s=240)
-        assert llm["configured"] is True and llm["answering"] is True, llm
+        # Probed after the warm-up; a probe queued behind a slow prefill may time out first.
+        llm = wait_llm(bot, lambda llm: llm.get("answering") is True, timeout_s=300)
+        assert llm["configured"] is True
         assert str(llm["detail"]).startswith("answering (embedded llama.cpp, ")
         assert isinstance(llm["latency_s"], float) and isinstance(llm["checked_at"], str)
         assert llm["server"] == {"restarts": 0, "crashes": 0, "gave_up": False}

@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-from bot.llm.llama_server import LlamaServer, LlamaServerError, describe_exit, free_port
+from bot.llm.llama_server import (
+    LlamaServer,
+    LlamaServerError,
+    describe_exit,
+    free_port,
+    native_features,
+)
 from bot.llm.probe import LLMMonitor, probe_server
 
 SIGILL_LINE = (
@@ -79,6 +85,28 @@ def test_exit_descriptions(tmp_path: Path) -> None:
     )
     assert describe_exit(-signal.SIGKILL).startswith("died with SIGKILL (killed): ")
     assert describe_exit(1, log) == f"exited with status 1; see {log}"
+
+
+def test_a_native_build_is_named_as_the_likely_cause(tmp_path: Path) -> None:
+    native = native_features(
+        "CPU : SSE3 = 1 | AVX = 1 | AVX_VNNI = 0 | AVX2 = 1 | F16C = 1 | FMA = 1 | "
+        "AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | OPENMP = 1 |"
+    )
+    assert native == ["AVX512", "AVX512_VNNI", "AMX_INT8"]
+    assert native_features("CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 |") == []
+    log = tmp_path / "llm.log"
+    assert describe_exit(-signal.SIGSEGV, log, native) == (
+        "died with SIGSEGV (segmentation fault): this llama.cpp was compiled for AVX512, "
+        f"AVX512_VNNI, AMX_INT8 (a native build), the likely cause; rebuild it with `make venv`; "
+        f"see {log}"
+    )
+    assert describe_exit(-signal.SIGILL, log, native) == (
+        "died with SIGILL (illegal instruction): it was compiled for another CPU (AVX512, "
+        "AVX512_VNNI, AMX_INT8); rebuild it with `make venv`"
+    )
+    assert describe_exit(-signal.SIGTERM, log, native) == (
+        f"died with SIGTERM (terminated); see {log}"
+    )
 
 
 def test_sigill_while_loading_is_named(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bot.llm.client import LLMClient
 from bot.llm.probe import LLMHealth, LLMMonitor, probe_url
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
@@ -18,7 +19,7 @@ Behaviour = Callable[[BaseHTTPRequestHandler], None]
 COMPLETION = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "你好！"}}],
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": '{"kind": "goodbye"}'}}],
 }
 
 
@@ -151,15 +152,23 @@ async def test_monitor_reports_the_cached_probe(
     serve: Callable[[Behaviour], LoopbackServer],
 ) -> None:
     server = serve(answers)
-    monitor = LLMMonitor(server.url, model="m", api_key="k", timeout_s=5, system=lambda: "系统提示")
+    client = LLMClient(server.url, "m", "", timeout_s=5)
+    monitor = LLMMonitor(
+        server.url, model="m", api_key="k", timeout_s=5, system=lambda: client.last_system
+    )
     assert monitor.report()["answering"] is None  # not probed yet: unknown, not false
     await monitor.probe()
+    assert server.bodies[0]["messages"] == [{"role": "user", "content": "你好"}]
+    # Once the bot asked, probes begin as its requests do: llama.cpp keeps that prefix cached.
+    assert await client.json_completion("系统：12345热线", "市民说：再见", {"type": "object"})
+    await client.close()
+    await monitor.probe()
+    assert server.bodies[2]["messages"][0] == {"role": "system", "content": "系统：12345热线"}  # type: ignore[index]
     report = monitor.report()
     assert report["configured"] is True and report["answering"] is True
     assert str(report["detail"]).startswith(f"answering ({server.url}, ")
     assert isinstance(report["checked_at"], str) and report["checked_at"].endswith("+00:00")
-    assert len(server.bodies) == 1  # reporting did not probe again
-    assert server.bodies[0]["messages"][0] == {"role": "system", "content": "系统提示"}  # type: ignore[index]
+    assert len(server.bodies) == 3  # reporting did not probe again
 
 
 def test_not_answering_line() -> None:

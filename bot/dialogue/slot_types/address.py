@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import cn2an
-from typing import Any
 
 from bot.dialogue import extractors
 from bot.dialogue.slot_types.base import SlotType, final_words
@@ -24,7 +24,9 @@ _PART_KINDS = {
     "room": r"室",
 }
 # A part's name: characters that are not themselves place units.
-_NAMED_PART = r"[^\s\d区县路街巷弄村苑庭号楼栋幢室单元小家花公大]{1,3}[^\s\d区县路街巷弄号楼栋幢室]??"
+_NAMED_PART = (
+    r"[^\s\d区县路街巷弄村苑庭号楼栋幢室单元小家花公大]{1,3}[^\s\d区县路街巷弄号楼栋幢室]??"
+)
 _NUMBERED_PART = r"\d+"
 _FILLER = re.compile(r"不对|是|就是|应该|我说错了|说错了|错了|没错|那个|的|在")
 

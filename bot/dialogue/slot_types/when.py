@@ -36,8 +36,8 @@ class WhenType(SlotType):
     volunteered = True
 
     def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
-        if len(plain(text)) > MAX_VOLUNTEERED_CHARS or not extractors.extract_time(text) and not (
-            _PERIODS.search(text)
+        if len(plain(text)) > MAX_VOLUNTEERED_CHARS or (
+            not extractors.extract_time(text) and not (_PERIODS.search(text))
         ):
             return None
         return self.extract(text, slot, today)

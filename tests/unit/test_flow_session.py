@@ -1,0 +1,392 @@
+"""The session, driven by a fake understanding (scripted commands) and fake effects: the
+shipped flows' behaviour without models, Redis or subprocesses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.dialogue.commands import Command
+from bot.dialogue.effects import WorkOrderDraft
+from bot.dialogue.engine import Reply
+from bot.dialogue.flow_engine import FlowEngine, FlowSession
+from bot.dialogue.understanding import Expectation
+from bot.flows.flow_set import FlowSet, load_flows
+from bot.knowledge.answers import KnowledgeAnswer
+from bot.tickets.ticket import SurveyResult, Ticket
+
+DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
+
+
+def cmd(kind: str, **fields: str) -> Command:
+    return Command(kind=kind, **fields)  # type: ignore[arg-type]
+
+
+class ScriptedUnderstanding:
+    """Each utterance's commands, as a reader would give them; records what it was asked."""
+
+    name = "scripted"
+    last_source = "scripted"
+
+    def __init__(self, script: dict[str, list[Command]], slow: bool = False) -> None:
+        self.script = script
+        self.expectations: list[Expectation] = []
+        self._slow = slow
+
+    def slow(self, utterance: str, expectation: Expectation) -> bool:
+        return self._slow
+
+    async def understand(self, utterance: str, expectation: Expectation) -> list[Command]:
+        self.expectations.append(expectation)
+        return self.script.get(utterance, [])
+
+
+class FakeEffects:
+    def __init__(self) -> None:
+        self.tickets: dict[str, Ticket] = {}
+        self.drafts: list[WorkOrderDraft] = []
+        self.follow_ups: list[tuple[str, str]] = []
+
+    async def create_ticket(self, call_id: str, draft: WorkOrderDraft) -> Ticket:
+        self.drafts.append(draft)
+        number = f"20261202{len(self.tickets) + 1:04d}"
+        fields = {k: draft.fields.get(k) for k in ("category", "address", "time", "description")}
+        ticket = Ticket(
+            number=number,
+            department="派单中心",
+            contact_name=draft.fields.get("contact_name"),
+            contact_phone=draft.fields.get("contact_phone"),
+            created_at=time.time(),
+            updated_at=time.time(),
+            **fields,
+        )
+        self.tickets[number] = ticket
+        return ticket
+
+    async def record_survey(
+        self, call_id: str, ticket: str | None, answers: dict[str, Any], evidence: dict[str, str]
+    ) -> SurveyResult:
+        return SurveyResult(
+            resolved=answers.get("resolved"),
+            satisfaction=answers.get("satisfaction"),
+            comment=answers.get("comment"),
+            callback_time=answers.get("callback_time"),
+            evidence=evidence,
+            call_id=call_id,
+            recorded_at=0,
+        )
+
+    async def find_ticket(self, number: str | None, phone: str | None) -> Ticket | None:
+        if number:
+            return self.tickets.get(number)
+        return next((t for t in self.tickets.values() if t.contact_phone == phone), None)
+
+    async def record_follow_up(self, number: str, call_id: str, said: str) -> None:
+        self.follow_ups.append((number, said))
+
+    async def answer(self, question: str) -> KnowledgeAnswer:
+        return KnowledgeAnswer(grounded="居住证" in question, text=f"答：{question}")
+
+
+@pytest.fixture(scope="module")
+def flow_set() -> FlowSet:
+    return load_flows([DIALOGS])
+
+
+def session(
+    flow_set: FlowSet,
+    script: dict[str, list[Command]],
+    effects: FakeEffects | None = None,
+    **kwargs: Any,
+) -> tuple[FlowSession, ScriptedUnderstanding, FakeEffects]:
+    understanding = ScriptedUnderstanding(script)
+    effects = effects or FakeEffects()
+    engine = FlowEngine(
+        lambda: flow_set, lambda _: understanding, effects, today=lambda: dt.date(2026, 12, 2)
+    )
+    return engine.new_session("call-1", "13800138000", **kwargs), understanding, effects
+
+
+def said(replies: list[Reply]) -> str:
+    return "".join(reply.text for reply in replies)
+
+
+async def test_several_facts_in_one_turn_are_all_taken(flow_set: FlowSet) -> None:
+    opening = "楼下饭店天天半夜吵，在南山区科技园路18号，我姓李，电话13912345678"
+    conversation, _, effects = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路18号"),
+                cmd("set_slot", slot="contact_name", value="李"),
+                cmd("set_slot", slot="contact_phone", value="13912345678"),
+            ],
+            "晚上十点以后": [cmd("set_slot", slot="time", value="晚上十点以后")],
+            "对": [cmd("affirm")],
+        },
+    )
+    await conversation.start()
+    reply = said(await conversation.handle(opening))
+    assert "什么时间" in reply  # only what was not said is asked
+    assert "我跟您核对" in said(await conversation.handle("晚上十点以后"))
+    await conversation.handle("对")
+    [draft] = effects.drafts
+    assert draft.fields["address"] == "南山区科技园路18号"
+    assert draft.fields["contact_name"] == "李"
+    assert draft.fields["category"] == "噪音扰民"  # read from the account ("吵")
+    assert "楼下饭店天天半夜吵" in draft.fields["description"]
+    assert "13912345678" not in draft.fields["description"]
+
+
+async def test_a_value_the_caller_did_not_say_is_never_stored(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "路灯坏了": [cmd("start_flow", flow="complaint")],
+            "在中山路": [cmd("set_slot", slot="address", value="南山区科技园路18号")],
+        },
+    )
+    await conversation.start()
+    await conversation.handle("路灯坏了")
+    reply = said(await conversation.handle("在中山路"))
+    assert "address" not in conversation.slots
+    assert "地址" in reply  # asked again
+
+
+async def test_readback_correction_is_applied_and_read_back_again(flow_set: FlowSet) -> None:
+    conversation, _, effects = session(
+        flow_set,
+        {
+            "井盖丢了": [cmd("start_flow", flow="complaint")],
+            "东城区和平路21号": [cmd("set_slot", slot="address", value="东城区和平路21号")],
+            "不清楚": [cmd("dont_know")],
+            "我姓陈": [cmd("set_slot", slot="contact_name", value="陈")],
+            "13655551234": [cmd("set_slot", slot="contact_phone", value="13655551234")],
+            "不对，门牌是12号": [
+                cmd("deny"),
+                cmd("correct_slot", slot="address", value="门牌是12号"),
+            ],
+            "对": [cmd("affirm")],
+        },
+    )
+    await conversation.start()
+    for line in ("井盖丢了", "东城区和平路21号", "不清楚", "我姓陈", "13655551234"):
+        reply = said(await conversation.handle(line))
+    assert "21号" in reply
+    reply = said(await conversation.handle("不对，门牌是12号"))
+    assert "已为您更正" in reply and "东城区和平路12号" in reply
+    await conversation.handle("对")
+    assert effects.drafts[0].fields["address"] == "东城区和平路12号"
+    assert effects.drafts[0].fields["time"] is None  # "不清楚" stores nothing
+
+
+async def test_readback_neither_yes_nor_no_is_asked_again_not_taken(flow_set: FlowSet) -> None:
+    conversation, _, effects = session(
+        flow_set,
+        {
+            "垃圾没人收 在南山区科技园路1号 我姓王 13912345678": [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路1号"),
+                cmd("set_slot", slot="contact_name", value="王"),
+                cmd("set_slot", slot="contact_phone", value="13912345678"),
+            ],
+            "不清楚": [cmd("dont_know")],
+            "不对": [cmd("deny")],
+            "电话": [cmd("clear_slot", slot="contact_phone")],
+            "13912345679": [cmd("set_slot", slot="contact_phone", value="13912345679")],
+        },
+    )
+    await conversation.start()
+    await conversation.handle("垃圾没人收 在南山区科技园路1号 我姓王 13912345678")
+    await conversation.handle("不清楚")
+    assert "请您回答对或者不对" in said(await conversation.handle("没别的了"))
+    assert "哪一项需要更正" in said(await conversation.handle("不对"))
+    assert "联系电话" in said(await conversation.handle("电话"))
+    assert "幺三九幺二三四五六七九" in said(await conversation.handle("13912345679"))
+    assert not effects.drafts
+
+
+async def test_optional_slot_answered_with_other_facts_is_not_pressed(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "暖气不热 在福田区梅林一村12栋": [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="福田区梅林一村12栋"),
+            ],
+            "我姓赵": [cmd("set_slot", slot="contact_name", value="赵")],
+        },
+    )
+    await conversation.start()
+    assert "什么时间" in said(await conversation.handle("暖气不热 在福田区梅林一村12栋"))
+    assert "联系电话" in said(await conversation.handle("我姓赵"))
+    assert conversation.slots["time"] is None
+
+
+async def test_unknown_category_falls_back_and_never_transfers(flow_set: FlowSet) -> None:
+    conversation, _, effects = session(
+        flow_set,
+        {
+            "我想反映个事": [cmd("start_flow", flow="complaint")],
+            "对门那条狗天天晚上叫一宿": [],
+            "说不上来": [],
+        },
+    )
+    await conversation.start()
+    await conversation.handle("我想反映个事")
+    reply = said(await conversation.handle("对门那条狗天天晚上叫一宿"))
+    assert "哪一类" in reply
+    reply = said(await conversation.handle("说不上来"))
+    assert conversation.slots["category"] == "其他"
+    assert "地址" in reply and not conversation.ended
+
+
+async def test_survey_answer_volunteered_before_its_question_is_kept(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "是我": [cmd("affirm")],
+            "你说吧，早就修好了": [cmd("affirm"), cmd("set_slot", slot="resolved", value="true")],
+            "满意": [cmd("set_slot", slot="satisfaction", value="satisfied")],
+            "没有": [cmd("dont_know")],
+        },
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "202611010001", "ticket_category": "物业"},
+    )
+    await conversation.start()
+    await conversation.handle("是我")
+    reply = said(await conversation.handle("你说吧，早就修好了"))
+    assert "解决了吗" not in reply and "满意" in reply
+    await conversation.handle("满意")
+    await conversation.handle("没有")
+    [recorded] = [e for e in conversation.take_events() if e["type"] == "survey_recorded"]
+    survey = recorded["survey"]
+    assert survey["resolved"] is True and survey["satisfaction"] == "satisfied"
+    assert survey["evidence"]["resolved"] == "你说吧，早就修好了"
+    assert survey["comment"] is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "step"),
+    [(cmd("relative"), "relative"), (cmd("deny"), "wrong_person")],
+)
+async def test_survey_identity_answers(flow_set: FlowSet, answer: Command, step: str) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {"x": [answer]},
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "1", "ticket_category": "物业"},
+    )
+    await conversation.start()
+    await conversation.handle("x")
+    events = conversation.take_events()
+    assert {"type": "hangup", "step": step} in events
+    assert not [e for e in events if e["type"] == "survey_recorded"]
+
+
+async def test_busy_at_identity_asks_when_to_call_back(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "嗯 是 我在开会": [cmd("busy")],
+            "下午三点": [cmd("set_slot", slot="callback_time", value="15:00")],
+        },
+        flow="survey",
+        data={"contact_name": "陈女士", "ticket": "1", "ticket_category": "物业"},
+    )
+    await conversation.start()
+    assert "什么时间" in said(await conversation.handle("嗯 是 我在开会"))
+    await conversation.handle("下午三点")
+    [recorded] = [e for e in conversation.take_events() if e["type"] == "survey_recorded"]
+    assert recorded["survey"]["callback_time"] == "15:00"
+    assert recorded["survey"]["resolved"] is None
+
+
+async def test_possible_emergency_is_confirmed_once(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "楼下有人打架": [
+                cmd("emergency", value="possible"),
+                cmd("start_flow", flow="complaint"),
+            ],
+            "是的，打得很凶": [cmd("affirm")],
+        },
+    )
+    await conversation.start()
+    assert "紧急情况" in said(await conversation.handle("楼下有人打架"))
+    await conversation.handle("是的，打得很凶")
+    [transfer] = [e for e in conversation.take_events() if e["type"] == "transfer"]
+    assert transfer["reason"] == "emergency"
+
+
+async def test_possible_emergency_denied_goes_on_with_the_request(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "楼下有人打架吵得睡不着": [
+                cmd("emergency", value="possible"),
+                cmd("start_flow", flow="complaint"),
+            ],
+            "不是，就是吵": [cmd("deny")],
+        },
+    )
+    await conversation.start()
+    await conversation.handle("楼下有人打架吵得睡不着")
+    await conversation.handle("不是，就是吵")
+    assert conversation.flow == "complaint"
+
+
+async def test_every_handover_is_announced_and_a_web_caller_gets_a_callback(
+    flow_set: FlowSet,
+) -> None:
+    script = {"转人工": [cmd("request_human")]}
+    phone, _, _ = session(flow_set, script)
+    await phone.start()
+    assert "转接人工" in said(await phone.handle("转人工"))
+    web, _, effects = session(flow_set, script, data={"channel": "webrtc"})
+    await web.start()
+    reply = said(await web.handle("转人工"))
+    assert "网页通话" in reply and "工单号" in reply
+    assert effects.drafts[0].fields["description"].startswith("网页来电需人工处理")
+
+
+async def test_follow_up_finds_the_callers_ticket_and_records_the_follow_up(
+    flow_set: FlowSet,
+) -> None:
+    effects = FakeEffects()
+    await effects.create_ticket(
+        "old", WorkOrderDraft({"category": "物业管理", "contact_phone": "13800138000"}, {})
+    )
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "我上礼拜反映的电梯的事咋样了": [cmd("start_flow", flow="follow_up")],
+            "不知道": [cmd("dont_know")],
+        },
+        effects,
+    )
+    await conversation.start()
+    await conversation.handle("我上礼拜反映的电梯的事咋样了")
+    reply = said(await conversation.handle("不知道"))
+    assert "物业管理" in reply and "正在等待" in reply
+    assert effects.follow_ups[0][0] == "202612020001"
+
+
+async def test_a_slow_reader_is_acknowledged_before_it_answers(flow_set: FlowSet) -> None:
+    understanding = ScriptedUnderstanding({}, slow=True)
+    engine = FlowEngine(lambda: flow_set, lambda _: understanding, FakeEffects())
+    conversation = engine.new_session("c", None)
+    await conversation.start()
+    heard: list[str] = []
+
+    async def acknowledge(reply: Reply) -> None:
+        heard.append(reply.text)
+
+    await conversation.handle("嗯……", acknowledge=acknowledge)
+    assert heard == ["好的。"]

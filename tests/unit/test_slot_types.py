@@ -1,0 +1,142 @@
+"""Each slot type: what it reads from caller words, what it refuses, how it says values."""
+
+import datetime as dt
+
+import pytest
+
+from bot.dialogue.slot_types import SLOT_TYPES
+from bot.dialogue.slot_types.account import account_clauses
+from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.base import final_words
+from bot.flows.model import Slot
+
+TODAY = dt.date(2026, 12, 2)
+
+
+def slot(kind: str, **extra: object) -> Slot:
+    return Slot(type=kind, ask="", **extra)  # type: ignore[arg-type]
+
+
+def extract(kind: str, text: str, **extra: object) -> object:
+    return SLOT_TYPES[kind].extract(text, slot(kind, **extra), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("我姓陈", "陈"),
+        ("免贵姓欧阳", "欧阳"),
+        ("王女士", "王女士"),
+        ("叫我小李就行", "小李"),
+        ("我叫王强电话13912345678", "王强"),
+        ("免贵姓白 白雪的白 白建华", "白建华"),
+        ("是的", None),
+        ("不知道", None),
+        ("我是他老婆", None),
+    ],
+)
+def test_names_are_people_to_address(text: str, name: str | None) -> None:
+    assert extract("person_name", text) == name
+
+
+def test_a_bare_word_is_a_name_only_when_asked() -> None:
+    kind, person = SLOT_TYPES["person_name"], slot("person_name")
+    assert kind.extract("张伟", person, TODAY) == "张伟"
+    assert kind.volunteered_value("张伟", person, TODAY) is None
+    assert kind.volunteered_value("在南山区 我姓张", person, TODAY) == "张"
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("每天晚上十点以后", "每天晚上十点以后"),
+        ("13912345678", None),
+        ("是的", None),
+        ("门牌是12号", None),
+    ],
+)
+def test_a_time_is_only_words_about_time(text: str, when: str | None) -> None:
+    assert extract("when", text) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("在南山区科技园路21号", "南山区科技园路21号"),
+        ("东城区 建设路 一百零八号 二单元", "东城区建设路108号2单元"),
+        ("电梯老坏，爬不动楼，我住金色港湾3栋", "金色港湾3栋"),
+        ("晚上走路的时候看不见", None),
+        ("那个18路公交车不停", None),
+    ],
+)
+def test_addresses_are_places_with_names(text: str, address: str | None) -> None:
+    assert extract("address", text) == address
+
+
+def test_a_direct_answer_naming_a_place_is_the_address() -> None:
+    kind, place = SLOT_TYPES["address"], slot("address")
+    assert kind.answer_value("南湖区 地铁湖滨站 B口", place, TODAY) == "南湖区地铁湖滨站B口"
+    assert kind.answer_value("啥时候都有 晚上最厉害", place, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "correction", "new"),
+    [
+        ("东城区和平路21号门口", "不对 门牌是12号不是21号", "东城区和平路12号门口"),
+        ("高新区康乐路30号", "是康宁路 不是康乐路 我说错了", "高新区康宁路30号"),
+        ("城北区新城小区6号楼", "不对 是新城家园 不是新城小区", "城北区新城家园6号楼"),
+        ("福田区梅林一村12栋", "不对，是13栋", "福田区梅林一村13栋"),
+        ("福田区梅林一村12栋", "对的没错", None),
+    ],
+)
+def test_a_corrected_part_replaces_the_same_part(old: str, correction: str, new: str) -> None:
+    assert corrected_address(old, correction) == new
+
+
+def test_what_the_caller_takes_back_is_not_read() -> None:
+    assert "21" not in final_words("门牌是12号不是21号")
+    assert (
+        final_words("电话 幺三六 二二二二 哦不对 是 幺三六 二二三三").strip()
+        == "是 幺三六 二二三三"
+    )
+
+
+def test_the_account_leaves_out_openers_and_contact_details() -> None:
+    said = "喂你好 我要投诉 楼上那家天天半夜用电钻 我姓李 电话13912345678"
+    assert account_clauses(said) == ["楼上那家天天半夜用电钻"]
+    assert account_clauses("我想反映个事") == []
+    assert account_clauses("是的没错") == []
+
+
+def test_resolution_said_unasked_needs_words_about_the_problem() -> None:
+    kind, resolved = SLOT_TYPES["resolution"], slot("resolution")
+    assert kind.volunteered_value("早就修好了", resolved, TODAY) is True
+    assert kind.volunteered_value("路灯到现在还不亮", resolved, TODAY) is False
+    assert kind.volunteered_value("是的", resolved, TODAY) is None
+    assert kind.extract("是的", resolved, TODAY) is True  # asked directly, a yes answers it
+
+
+def test_llm_values_must_be_the_callers_words() -> None:
+    phone, address = SLOT_TYPES["phone"], SLOT_TYPES["address"]
+    said = "我电话是幺三九 一二三四 五六七八"
+    assert phone.validate("13912345678", slot("phone"), said, TODAY) == "13912345678"
+    assert phone.validate("13900000000", slot("phone"), said, TODAY) is None
+    assert address.validate("南山区科技园路18号", slot("address"), "在福田区", TODAY) is None
+    assert (
+        SLOT_TYPES["satisfaction"].validate("satisfied", slot("satisfaction"), "不满意", TODAY)
+        is None
+    )
+
+
+def test_enum_reads_the_first_named_value_and_accepts_any_designer_value() -> None:
+    category = slot("enum", values={"噪音扰民": ["吵"], "环境卫生": ["油烟"]}, fallback=None)
+    kind = SLOT_TYPES["enum"]
+    assert kind.extract("油烟大，还吵", category, TODAY) == "环境卫生"
+    assert kind.validate("噪音扰民", category, "随便什么", TODAY) == "噪音扰民"
+    assert kind.validate("交通出行", category, "随便什么", TODAY) is None
+
+
+def test_spoken_forms() -> None:
+    assert SLOT_TYPES["phone"].spoken("13912345678", slot("phone")) == "幺三九幺二三四五六七八"
+    assert SLOT_TYPES["resolution"].spoken(False, slot("resolution")) == "未解决"
+    assert SLOT_TYPES["ticket_number"].spoken("T1", slot("ticket_number")) == "T幺"
