@@ -393,8 +393,10 @@ async def _converse(
         started = time.perf_counter()
         acknowledged: list[float] = []
 
-        async def acknowledge(reply: Reply, heard: list[float] = acknowledged) -> None:
-            heard.append((time.perf_counter() - started) * 1000)
+        async def acknowledge(
+            reply: Reply, heard: list[float] = acknowledged, since: float = started
+        ) -> None:
+            heard.append((time.perf_counter() - since) * 1000)
             _log(verbose, f"  bot:    {reply.text} (acknowledgement)")
 
         replies = await session.handle(str(line), acknowledge=acknowledge)

@@ -99,13 +99,18 @@ class HotlineEffects:
     async def create_ticket(self, call_id: str, draft: WorkOrderDraft) -> Ticket:
         now = time.time()
         number = await _retrying(lambda: self._store.next_number(dt.date.today()))
-        fields = {name: draft.fields.get(name) for name in TICKET_FIELDS}
-        department, reason = self.department_for(fields["category"])
-        if draft.category_words and fields["category"]:
+        fields = draft.fields
+        department, reason = self.department_for(fields.get("category"))
+        if draft.category_words and fields.get("category"):
             reason += f"（依据市民所说：“{draft.category_words}”）"
         ticket = Ticket(
             number=number,
-            **fields,
+            category=fields.get("category"),
+            address=fields.get("address"),
+            time=fields.get("time"),
+            description=fields.get("description"),
+            contact_name=fields.get("contact_name"),
+            contact_phone=fields.get("contact_phone"),
             department=department,
             department_reason=reason,
             evidence={k: v for k, v in draft.evidence.items() if k in TICKET_FIELDS},

@@ -387,7 +387,7 @@ class FlowSession:
             return await self._apply(decision.values, utterance)
         return self._not_understood()
 
-    async def _recollect(self, frame: FlowFrame, names: list[str | None]) -> list[Reply]:
+    async def _recollect(self, frame: FlowFrame, names: list[str]) -> list[Reply]:
         """The caller says these values are wrong: ask for them again, then read back."""
         for name in names:
             if name in frame.slots:

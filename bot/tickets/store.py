@@ -42,7 +42,7 @@ class TicketStore:
     async def for_phone(self, phone: str, limit: int = 5) -> list[Ticket]:
         """The caller's most recent tickets, newest first."""
         numbers = await guarded(self._redis.zrevrange(self._phone_key(phone), 0, limit - 1))
-        tickets = [await self.get(number) for number in numbers]
+        tickets = [await self.get(str(number)) for number in numbers]
         return [ticket for ticket in tickets if ticket is not None]
 
     async def add_survey(self, number: str, result: SurveyResult) -> Ticket | None:

@@ -229,7 +229,7 @@ async def test_optional_slot_answered_with_other_facts_is_not_pressed(flow_set: 
 
 
 async def test_unknown_category_falls_back_and_never_transfers(flow_set: FlowSet) -> None:
-    conversation, _, effects = session(
+    conversation, _, _ = session(
         flow_set,
         {
             "我想反映个事": [cmd("start_flow", flow="complaint")],

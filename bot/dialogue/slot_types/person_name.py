@@ -75,14 +75,14 @@ def _name_in(clause: str) -> str | None:
         surname = _surname_of(match[1][-2:]) or _surname_of(match[1][-1:])
         if surname and match[1].endswith(surname):
             return f"{surname}{match[2]}"
-    match = _SURNAME_SAID.search(clause)
-    if match:
-        return _surname_of(match[1])
-    match = _FULL_NAME.search(clause)
-    if match and not _NOT_NAMES.search(match[2]):
-        name = match[2]
-        if match[1]:  # 小李, 老王: how the caller wants to be called
-            return f"{match[1]}{name[0]}" if _surname_of(name) else None
+    said = _SURNAME_SAID.search(clause)
+    if said:
+        return _surname_of(said[1])
+    full = _FULL_NAME.search(clause)
+    if full and not _NOT_NAMES.search(full[2]):
+        name = full[2]
+        if full[1]:  # 小李, 老王: how the caller wants to be called
+            return f"{full[1]}{name[0]}" if _surname_of(name) else None
         if _surname_of(name) and len(name) >= 2:
             return name
     return None
