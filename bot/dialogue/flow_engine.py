@@ -303,7 +303,7 @@ class FlowSession:
             self.state.frame.pc += 1  # resume after the menu when the flow is done
         self.state.waiting = None
         self.push(flow, utterance)
-        self._store_values(self.state.frame, decision.values, utterance, awaited=None)
+        self._store_values(self.state.frame, decision.values, utterance, starting=True)
         return await self._run()
 
     async def _answer_slot(
@@ -454,6 +454,7 @@ class FlowSession:
         utterance: str,
         awaited: str | None = None,
         corrections: bool = False,
+        starting: bool = False,
     ) -> bool:
         """Store the values the caller gave, each validated by its slot type against the
         caller's words; a value that fails is never stored. True when anything changed."""
@@ -470,6 +471,10 @@ class FlowSession:
             correcting = command.kind == "correct_slot" or (corrections and filled)
             if filled and not correcting and name != awaited:
                 continue  # never overwrite what was said before without a correction
+            if slot.type == "enum" and name != awaited and not (starting or correcting):
+                # A category read unasked needs the caller's own words for it.
+                if slot_type(slot).extract(utterance, slot, today) != command.value:
+                    continue
             value = None
             if slot.type == "address" and filled and correcting:  # "门牌是12号"
                 value = corrected_address(str(frame.slots[name]), command.value)

@@ -22,70 +22,51 @@ from bot.flows.flow_set import FlowSet
 from bot.flows.model import Slot
 from bot.llm.client import LLMClient, LLMError
 
-MAX_COMMANDS = 5
-MAX_VALUE_CHARS = 60
+MAX_COMMANDS = 4
+MAX_VALUE_CHARS = 40
+MAX_OUTPUT_TOKENS = 72
+WARM_UP_TIMEOUT_S = 180.0
+# What each slot type is called in the prompt (short: every token costs time on 2 cores).
 TYPE_WORDS = {
     "text": "文字",
     "enum": "类别",
-    "phone": "电话号码",
+    "phone": "电话",
     "id_card": "身份证号",
     "address": "地址",
     "date": "日期",
     "time": "钟点",
     "number": "数字",
-    "yes_no": "是/否",
-    "satisfaction": "satisfied/basically_satisfied/dissatisfied",
-    "resolution": "true/false（问题是否已解决）",
-    "person_name": "称呼（姓或姓名，可带先生/女士）",
-    "when": "问题发生的时间（原话）",
-    "account": "市民对问题的陈述",
+    "yes_no": "是否",
+    "satisfaction": "满意度",
+    "resolution": "是否解决true/false",
+    "person_name": "称呼",
+    "when": "发生时间",
+    "account": "问题描述",
     "ticket_number": "工单号",
 }
 
+# The wire format is short on purpose: {"c":[{"k":kind,"s":slot,"v":value,"f":flow}]}.
 SYSTEM_PROMPT = "\n".join(
     (
-        "你是12345政务服务便民热线的语义理解模块。把市民这一句话转换成命令列表，"
-        '只输出JSON：{"commands":[...]}。',
-        "一句话可以有多条命令（同时说了几件事就写几条）。命令kind：",
-        "- set_slot：市民给出了某项信息。slot填信息名，value只能抄"
-        "写市民原话里的那部分，不能编造、不能改写",
-        '- correct_slot：市民更正之前说过的信息（"不对，是12号"），'
-        "slot填被更正的信息，value填更正后的原话",
-        '- clear_slot：市民说某项信息错了但没说正确的是什么，或者不愿提供（"名字别写了"）',
-        "- dont_know：市民说不知道、记不清、不想说",
-        "- start_flow：市民要办理某项业务（flow填业务名）；反映问题、"
-        "投诉、举报用complaint；查询以前反映的事情的进度、催办用follow"
-        "_up",
-        "- ask_knowledge：咨询政策、办事流程、材料、条件、费用",
-        "- affirm：肯定（是、对、可以、你说吧、你问吧）；deny：否定（不是、不对、不方便）",
-        '- relative：接电话的是被访人的家人（"他不在，我是他爱人"）；bu'
-        "sy：本人但现在不方便（开车、开会）",
-        "- emergency：正在发生的危险（着火、燃气泄漏、有人受伤、打人、想轻生），value填certain",
-        "- request_human：要求转人工；repeat：没听清；cance"
-        "l：不办了；goodbye：没别的事、再见；out_of_scope：与政务"
-        "热线无关",
-        "规则：市民没说的信息不要写；值要符合信息的类型；类别（enum）从市民对问题"
-        "的描述判断，只能选给出的选项；问题是否解决（resolution）填true"
-        "或false；满意度填satisfied、basically_satisfi"
-        "ed或dissatisfied。",
-        "示例：",
-        "等待：address　市民说：在南山区科技园路18号，我姓李，电话13912345678",
-        '→ {"commands":[{"kind":"set_slot","slo'
-        't":"address","value":"南山区科技园路18号"},{"k'
-        'ind":"set_slot","slot":"contact_name",'
-        '"value":"李"},{"kind":"set_slot","slot"'
-        ':"contact_phone","value":"13912345678"'
-        "}]}",
-        "等待：确认信息　已收集：address=东城区和平路21号　市民说：不对，门牌是12号",
-        '→ {"commands":[{"kind":"deny"},{"kind"'
-        ':"correct_slot","slot":"address","valu'
-        'e":"门牌是12号"}]}',
-        "等待：是否方便　市民说：你说吧，早就修好了",
-        '→ {"commands":[{"kind":"affirm"},{"kind":"set_slot","slot":"resolved","value":"true"}]}',
-        "等待：菜单　市民说：我家暖气一点都不热，屋里才十几度",
-        '→ {"commands":[{"kind":"start_flow","f'
-        'low":"complaint"},{"kind":"set_slot","'
-        'slot":"category","value":"城市供暖"}]}',
+        "你是12345政务热线的语义理解模块。把市民这句话转成命令，只输出JSON："
+        '{"c":[{"k":命令,"s":信息名,"v":原话里的值,"f":业务}]}，一句话可以有多条命令。',
+        "命令：set_slot给出信息；correct_slot更正之前的信息；clear_slot说某项错了但没给新值"
+        "或不愿提供；dont_know不知道、记不清；start_flow要办某项业务（投诉反映问题用complaint，"
+        "查询以前反映的事的进度或催办用follow_up）；ask_knowledge咨询政策办事；affirm肯定；"
+        "deny否定；relative接电话的是家人；busy本人现在不方便；emergency正在发生的危险；"
+        "request_human要人工；repeat没听清；cancel不办了；goodbye没别的事；out_of_scope无关。",
+        "规则：v只能抄市民原话，不编造；没说的不写；类别从选项里按问题描述选；"
+        "是否解决写true或false；满意度写satisfied、basically_satisfied或dissatisfied。",
+        "例：等待address 可填address,contact_name,contact_phone 市民：在南山区科技园路18号我姓李"
+        '电话13912345678 → {"c":[{"k":"set_slot","s":"address","v":"南山区科技园路18号"},'
+        '{"k":"set_slot","s":"contact_name","v":"李"},'
+        '{"k":"set_slot","s":"contact_phone","v":"13912345678"}]}',
+        "例：核对 已填address=东城区和平路21号 市民：不对门牌是12号 → "
+        '{"c":[{"k":"deny"},{"k":"correct_slot","s":"address","v":"门牌是12号"}]}',
+        '例：确认 可填resolved 市民：你说吧早就修好了 → {"c":[{"k":"affirm"},'
+        '{"k":"set_slot","s":"resolved","v":"true"}]}',
+        '例：菜单 市民：我家暖气一点都不热 → {"c":[{"k":"start_flow","f":"complaint"},'
+        '{"k":"set_slot","s":"category","v":"城市供暖"}]}',
     )
 )
 
@@ -133,65 +114,73 @@ KINDS = {
 def command_schema(expectation: Expectation, flows: list[str], slots: list[str]) -> dict[str, Any]:
     """The narrowest schema for this moment: small models stay on track inside it."""
     kinds = KINDS.get(expectation.awaiting, KINDS["slot"])
-    command: dict[str, Any] = {"kind": {"enum": kinds}}
+    command: dict[str, Any] = {"k": {"enum": kinds}}
     if slots:  # an empty enum is an invalid grammar for llama.cpp
-        command["slot"] = {"enum": slots}
+        command["s"] = {"enum": slots}
+    command["v"] = {"type": "string", "maxLength": MAX_VALUE_CHARS}
     if flows and "start_flow" in kinds:
-        command["flow"] = {"enum": flows}
-    command["value"] = {"type": "string", "maxLength": MAX_VALUE_CHARS}
+        command["f"] = {"enum": flows}
     return {
         "type": "object",
         "properties": {
-            "commands": {
+            "c": {
                 "type": "array",
                 "maxItems": MAX_COMMANDS,
                 "items": {
                     "type": "object",
                     "properties": command,
-                    "required": ["kind"],
+                    "required": ["k"],
                     "additionalProperties": False,
                 },
             }
         },
-        "required": ["commands"],
+        "required": ["c"],
         "additionalProperties": False,
     }
 
 
-def _slot_line(name: str, slot: Slot, value: Any = None) -> str:
+def _slot_word(name: str, slot: Slot) -> str:
     kind = TYPE_WORDS.get(slot.type, slot.type)
     if slot.values:
-        kind += "，选项：" + "/".join(slot.values)
-    filled = f"，已有：{value}" if value is not None else ""
-    return f"- {name}（{kind}{filled}）"
+        kind += "：" + "/".join(slot.values)
+    return f"{name}({kind})"
 
 
 def user_prompt(
     utterance: str, expectation: Expectation, flow_slots: dict[str, dict[str, Slot]]
 ) -> str:
-    """The moment: what the bot asked, what it holds, what may still be said."""
-    lines = [f"当前业务：{expectation.flow or '主菜单'}"]
-    if expectation.prompt:
-        lines.append(f"机器人刚才说：{expectation.prompt}")
+    """The moment, in as few tokens as it takes: what the bot asked, what may be said."""
+    lines = [f"机器人：{expectation.prompt[-40:]}"] if expectation.prompt else []
     match expectation.awaiting:
         case "slot":
-            lines.append(f"等待：{expectation.slot_name}")
+            lines.append(f"等待{expectation.slot_name}")
         case "confirm":
-            lines.append(
-                "等待：确认（是/否）" + ("，这是信息核对" if expectation.read_back else "")
-            )
+            lines.append("核对" if expectation.read_back else "确认")
         case "menu":
-            lines.append("等待：菜单（市民想办什么）")
-    slots = {**expectation.filled_slots, **expectation.open_slots}
+            lines.append("菜单")
+    open_slots = expectation.open_slots
     if expectation.awaiting == "menu":
-        slots = {n: s for per_flow in flow_slots.values() for n, s in per_flow.items()}
-    if slots:
-        lines.append("信息：")
-        lines += [_slot_line(n, s, expectation.filled.get(n)) for n, s in slots.items()]
-    if expectation.history:
-        lines.append("市民前面说过：" + "｜".join(expectation.history[-3:]))
-    lines.append(f"市民说：{utterance}")
-    return "\n".join(lines)
+        open_slots = {n: s for per_flow in flow_slots.values() for n, s in per_flow.items()}
+    if open_slots:
+        lines.append("可填" + ",".join(_slot_word(n, s) for n, s in open_slots.items()))
+    if expectation.read_back and expectation.filled:
+        lines.append("已填" + ",".join(f"{n}={v}" for n, v in expectation.filled.items() if v))
+    lines.append(f"市民：{utterance}")
+    return " ".join(lines)
+
+
+def _commands(data: dict[str, Any]) -> list[Command]:
+    """The wire format read into the typed commands the session runs."""
+    wire = data.get("c", [])
+    if not isinstance(wire, list):
+        return []
+    return COMMAND_LIST.validate_python(
+        [
+            {"kind": c.get("k"), "slot": c.get("s"), "value": c.get("v"), "flow": c.get("f")}
+            for c in wire
+            if isinstance(c, dict)
+        ]
+    )
 
 
 class LLMUnderstanding:
@@ -223,7 +212,8 @@ class LLMUnderstanding:
                 SYSTEM_PROMPT,
                 user_prompt("你好", expectation, self._flow_slots),
                 self._schema(expectation),
-                16,
+                8,
+                timeout_s=WARM_UP_TIMEOUT_S,
             )
         except LLMError as exc:
             logger.warning(f"LLM warm-up failed (local rules will answer meanwhile): {exc}")
@@ -246,9 +236,9 @@ class LLMUnderstanding:
                 SYSTEM_PROMPT,
                 user_prompt(text, expectation, self._flow_slots),
                 self._schema(expectation),
-                max_tokens=160,
+                max_tokens=MAX_OUTPUT_TOKENS,
             )
-            commands = COMMAND_LIST.validate_python(data.get("commands", []))
+            commands = _commands(data)
         except (LLMError, ValidationError) as exc:
             self.fallbacks += 1
             self.last_source = "local-fallback"

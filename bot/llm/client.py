@@ -25,9 +25,15 @@ class LLMClient:
         self.last_system: str | None = None
 
     async def json_completion(
-        self, system: str, user: str, schema: dict[str, Any], max_tokens: int = 96
+        self,
+        system: str,
+        user: str,
+        schema: dict[str, Any],
+        max_tokens: int = 96,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
-        """One JSON object conforming to `schema` (guided decoding on the server)."""
+        """One JSON object conforming to `schema` (guided decoding on the server);
+        `timeout_s` overrides the client's budget (a warm-up may take longer)."""
         body = {
             "model": self._model,
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
@@ -42,7 +48,11 @@ class LLMClient:
         }
         self.last_system = system
         try:
-            response = await self._http.post("/v1/chat/completions", json=body)
+            response = await self._http.post(
+                "/v1/chat/completions",
+                json=body,
+                timeout=timeout_s if timeout_s is not None else self._http.timeout,
+            )
             response.raise_for_status()
             content = response.json()["choices"][0]["message"]["content"]
             data = json.loads(content)

@@ -9,7 +9,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.tests.utils import SleepFrame, run_test
 
-from bot.dialogue.engine import Reply
+from bot.dialogue.engine import Acknowledge, Reply
 from bot.dialogue.processor import CallConnectedFrame, DialogueEventsFrame, DialogueProcessor
 from bot.speech.whisper_stt import ExpectedAnswerFrame
 
@@ -23,7 +23,7 @@ class EchoSession:
     async def start(self) -> list[Reply]:
         return [Reply("您好，这里是12345。")]
 
-    async def handle(self, utterance: str) -> list[Reply]:
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
         self.events.append({"type": "heard", "text": utterance})
         return [Reply(f"您说的是{utterance}")]
 
@@ -61,11 +61,35 @@ async def test_final_transcript_gets_a_spoken_reply_and_its_events() -> None:
     assert "我想办居住证" in down[2].text
 
 
+class ThinkingSession(EchoSession):
+    """Understanding takes a while (an LLM): the caller hears an acknowledgement first."""
+
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+        assert acknowledge is not None
+        await acknowledge(Reply("好的。"))
+        return await super().handle(utterance)
+
+
+async def test_a_slow_turn_is_acknowledged_before_its_reply() -> None:
+    down, _ = await run_test(
+        DialogueProcessor(ThinkingSession()),
+        frames_to_send=[transcript("我家暖气不热。")],
+        expected_down_frames=[
+            TranscriptionFrame,
+            TTSSpeakFrame,
+            DialogueEventsFrame,
+            TTSSpeakFrame,
+        ],
+    )
+    assert down[1].text == "好的。"
+    assert "暖气" in down[3].text
+
+
 class FailingSession(EchoSession):
     async def start(self) -> list[Reply]:
         return []
 
-    async def handle(self, utterance: str) -> list[Reply]:
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
         raise RuntimeError("engine bug")
 
 
@@ -79,7 +103,7 @@ async def test_engine_failure_does_not_end_the_call() -> None:
 
 
 class HangingUpSession(FailingSession):
-    async def handle(self, utterance: str) -> list[Reply]:
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
         return [Reply("再见。", hangup=True)]
 
 
@@ -138,8 +162,8 @@ class AskingSession(EchoSession):
     def expected_slot_type(self) -> str | None:
         return "address" if self.asked else None
 
-    async def handle(self, utterance: str) -> list[Reply]:
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
         self.asked = True
-        return await super().handle(utterance)
+        return await super().handle(utterance, acknowledge)
 
     asked = False
