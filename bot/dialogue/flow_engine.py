@@ -321,17 +321,19 @@ class FlowSession:
         if name not in frame.slots and decision.yes_no is not None:
             if slot.type in ("yes_no", "resolution"):
                 frame.store(name, decision.yes_no, utterance)
-        if name not in frame.slots and slot.type == "phone" and THIS_NUMBER.search(utterance):
-            if state.data.get("caller"):
-                frame.store(name, state.data["caller"], utterance)
+        if THIS_NUMBER.search(utterance) and state.data.get("caller"):
+            for phone, kind in expectation.open_slots.items():
+                if kind.type == "phone" and phone not in frame.slots:
+                    frame.store(phone, state.data["caller"], utterance)
         if name not in frame.slots and decision.dont_know and not slot.required:
             frame.store(name, None, utterance)
         if name in frame.slots:
             state.no_match = 0
             state.waiting = None
             return await self._run()
-        if decision.values and not slot.required:  # other facts instead: not pressed for
-            frame.store(name, None, "")
+        if decision.values and (not slot.required or slot.fallback is not None):
+            # Other facts instead: an optional slot is not pressed for.
+            frame.store(name, slot.fallback, "")
             state.waiting = None
             return await self._run()
         if decision.values:  # other facts, but not the one asked for: ask it again
@@ -354,8 +356,11 @@ class FlowSession:
                 state.say(self.prompts.corrected)
                 state.waiting = None
                 return await self._run()
-            if decision.yes_no is True:
+            if decision.yes_no is True and not waiting.which_correction:
                 return await self._confirmed(True)
+            if decision.yes_no is True:  # "对" to "which one is wrong?": read it back again
+                state.waiting = None
+                return await self._run()
             if decision.yes_no is False and not waiting.which_correction:
                 prompt = self.prompts.which_correction
                 state.waiting = dataclasses.replace(waiting, which_correction=True, prompt=prompt)
@@ -436,14 +441,18 @@ class FlowSession:
     async def _emergency_checked(
         self, decision: Decision, waiting: Waiting, utterance: str
     ) -> list[Reply]:
+        if decision.yes_no is True or decision.move in ("emergency", "check_emergency"):
+            return await self._switch(self._behaviour.emergency_flow, waiting.emergency_words)
+        previous = waiting.previous
+        self.state.waiting = previous if previous is not None and previous.prompt else None
+        if self.state.waiting is None:
+            return await self._run()
+        replies = await self._apply(waiting.pending, waiting.emergency_words)
         if decision.yes_no is False:
-            previous = waiting.previous
-            self.state.waiting = previous if previous is not None and previous.prompt else None
-            if self.state.waiting is None:
-                return await self._run()
-            return await self._apply(waiting.pending, waiting.emergency_words)
-        # Yes, or an answer that does not rule it out: a person takes over at once.
-        return await self._switch(self._behaviour.emergency_flow, waiting.emergency_words)
+            return replies
+        # Not an answer to the check: the caller went on with the request, so this turn
+        # answers whatever the request asks first.
+        return await self.handle(utterance)
 
     # -- values -------------------------------------------------------------------------------
 
@@ -490,7 +499,7 @@ class FlowSession:
         """Optional values the caller takes back (a name, for an anonymous report)."""
         for command in commands:
             name = command.slot
-            if command.kind == "clear_slot" and name in frame.slots:
+            if command.kind == "clear_slot" and name in frame.flow.slots:
                 if not frame.flow.slots[name].required:
                     frame.store(name, None, "")
 

@@ -41,7 +41,7 @@ PROBLEM_CUES = re.compile(
     r"堵了|堵住|返臭|发臭|漏水|拖欠|欠薪|不给钱|不发工资|隐患|私拉|违建|违章建|噪音|油烟|脏乱|"
     r"臭气|污染|偷排|扰民|不作为|推诿|受不了|没人(?:清|收|处理|来|理)|老是坏|又坏了|堵死|"
     r"也不管|都不管|不管不问|堆满|乱堆|乱放|乱贴|乱倒|占用|霸占|摆摊|吵得|熏得|冻得|漏雨|塌了|"
-    r"掉下来|砸到|不发|不退|克扣|扣钱|乱罚"
+    r"掉下来|砸到|不发|不退|克扣|扣钱|乱罚|(?:给|被|把).{0,6}停了"
 )
 FOLLOW_UP_CUES = re.compile(
     r"(?:之前|上次|上回|前几天|前段时间|上周|上礼拜|上星期|上个月|去年|以前|早就|那天)"
@@ -175,7 +175,8 @@ class LocalUnderstanding:
         """Values given before that the caller corrects ("不对，门牌是12号"), or names as wrong
         without the right value yet ("地址不对")."""
         commands = []
-        for name, slot in expectation.filled_slots.items():
+        slots = {**expectation.filled_slots, **expectation.open_slots}
+        for name, slot in slots.items():
             if slot.type == "person_name" and ANONYMOUS.search(text):
                 commands.append(Command(kind="clear_slot", slot=name))
         if not (read_back or CORRECTION_CUES.search(text)):

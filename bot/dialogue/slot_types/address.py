@@ -15,7 +15,7 @@ from bot.flows.model import Slot
 # The parts of an address a caller corrects on their own ("门牌是12号", "是康宁路"), by kind:
 # a part is replaced by a corrected part of the same kind.
 _PART_KINDS = {
-    "district": r"区|县",
+    "district": r"(?<!小)区|县",
     "road": r"大道|大街|路|街|巷|弄",
     "estate": r"小区|家园|花园|公寓|大厦|苑|庭|村",
     "building": r"号楼|栋|幢",
@@ -56,6 +56,7 @@ def corrected_address(old: str, correction: str) -> str | None:
 
 
 _CLAUSES = re.compile(r"[，。！？；、,.!?;：:]+")
+_TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|那边)+$")
 _LEAD_IN = re.compile(r"^(?:在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)")
 # A place has a name: two or more characters before a place unit, or a numbered building.
 _NAMED_PLACE = re.compile(
@@ -64,7 +65,8 @@ _NAMED_PLACE = re.compile(
 )
 # Words that never sit inside an address: what callers say around one ("爬不动楼").
 _NOT_IN_ADDRESS = re.compile(
-    r"[不没很太往冒就都也还又要着过吗呢吧啊哗]|走路|每天|天天|名字|公交|那个|这个|俺们|我们|整栋|半条|"
+    r"[不没很太往冒就都也还又要着过吗呢吧啊哗撒拉]|走路|每天|天天|名字|公交|那个|这个|俺们|我们|"
+    r"整栋|半条|晚上|早上|白天|夜里|半夜|满地|车(?![站场库道])|"
     r"一条|时候|对面的|旁边的"
 )
 
@@ -117,6 +119,7 @@ class AddressType(SlotType):
         if found is not None:
             return found
         said = _LEAD_IN.sub("", re.sub(r"[\s，。,.]+", "", _arabic_numbers(text)))
+        said = _TRAILING_POINTER.sub("", said)
         return said if plausible_address(said) and len(said) <= 40 else None
 
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:

@@ -68,7 +68,7 @@ class SlotType:
 
     def said(self, normalised: Any, value: str, utterance: str, slot: Slot, today: dt.date) -> bool:
         """Whether the caller's own words carry this value (never store an invented one)."""
-        return (bool(plain(value)) and plain(value) in plain(utterance)) or (
+        return (bool(plain(value)) and plain(value) in plain(final_words(utterance))) or (
             self.extract(utterance, slot, today) == normalised
         )
 

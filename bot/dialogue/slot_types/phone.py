@@ -12,7 +12,31 @@ from bot.dialogue.slot_types.spelling import spell_digits
 from bot.flows.model import Slot
 
 # "The number I am calling from": the caller's own number, which the call knows.
-THIS_NUMBER = re.compile(r"(?:就|打)?(?:这个|本|来电|现在这个|打进来的?)(?:号码?|手机|电话)|本机")
+THIS_NUMBER = re.compile(
+    r"(?:就|打)?(?:这个|本|来电|现在这个|打进来的?)(?:号码?|手机|电话)|本机|"
+    r"(?:打|用|就)这个(?:号|吧|就行|就可以)|就打这个"
+)
+
+
+_GROUPS = re.compile(r"[\s，,、-]+")
+
+
+def _grouped_number(text: str) -> str | None:
+    """A number said in groups after a stray group ("一三二 一三二 二三四五 六七八九"): the
+    last run of groups that makes a whole number."""
+    groups = [extractors.normalize_digits(group) for group in _GROUPS.split(text) if group.strip()]
+    digits = [group if group.isdigit() else "" for group in groups]
+    for end in range(len(digits), 0, -1):
+        for start in range(end - 1, -1, -1):
+            if not digits[start]:
+                break
+            joined = "".join(digits[start:end])
+            if len(joined) > 12:
+                break
+            phone = extractors.extract_phone(joined)
+            if phone and phone.replace("-", "") == joined:
+                return phone
+    return None
 
 
 class PhoneType(SlotType):
@@ -21,7 +45,7 @@ class PhoneType(SlotType):
     volunteered = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
-        return extractors.extract_phone(text)
+        return extractors.extract_phone(text) or _grouped_number(text)
 
     def said(self, normalised: Any, value: str, utterance: str, slot: Slot, today: dt.date) -> bool:
         digits = str(normalised).replace("-", "")

@@ -23,6 +23,7 @@ _TIME_WORDS = re.compile(
     r"\d+[月日]|[一二三四五六七八九十两]+[月天周年]"
 )
 _PERIODS = re.compile(r"早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|每天|天天|周末|一直|总是|老是")
+_LEAD = re.compile(r"^(?:哦|嗯|是|就是|那个|应该是|\s)+")
 _CLAUSES = re.compile(r"[，。！？；、,.!?;]+")
 
 
@@ -44,7 +45,7 @@ class WhenType(SlotType):
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         clauses = [
-            clause.strip()
+            _LEAD.sub("", clause.strip())
             for clause in _CLAUSES.split(text)
             if _TIME_WORDS.search(clause) and not extractors.extract_phone(clause)
         ]
