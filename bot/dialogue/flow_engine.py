@@ -476,7 +476,7 @@ class FlowSession:
             slot = frame.flow.slots[name]
             if slot.type == "account":
                 continue  # the account is the caller's words, gathered by the session
-            filled = name in frame.slots
+            filled = frame.slots.get(name) is not None  # None: not given (yet)
             correcting = command.kind == "correct_slot" or (corrections and filled)
             if filled and not correcting and name != awaited:
                 continue  # never overwrite what was said before without a correction
@@ -686,9 +686,9 @@ class FlowSession:
             frame.flow.name,
             name,
             slot,
-            {n: s for n, s in frame.flow.slots.items() if n not in frame.slots},
-            filled=dict(frame.slots),
-            filled_slots={n: frame.flow.slots[n] for n in frame.slots},
+            {n: s for n, s in frame.flow.slots.items() if frame.slots.get(n) is None},
+            filled={n: v for n, v in frame.slots.items() if v is not None},
+            filled_slots={n: frame.flow.slots[n] for n, v in frame.slots.items() if v is not None},
         )
         return self.ask(expectation, render(slot.ask, self.values(frame)))
 

@@ -225,6 +225,13 @@ class LocalUnderstanding:
         return [answer] if answer else []
 
     def _slot_answer(self, text: str, expectation: Expectation) -> list[Command]:
+        slot = expectation.slot
+        if slot is not None and not slot.required and DONT_KNOW.search(plain(text)):
+            # "不知道，反正好久了": unsure of it, so nothing is stored for it.
+            others = self.slot_commands(text, expectation)
+            return [Command(kind="dont_know")] + [
+                c for c in others if c.slot != expectation.slot_name
+            ]
         commands = [
             *self.slot_commands(text, expectation),
             *self.corrections(text, expectation, read_back=False),

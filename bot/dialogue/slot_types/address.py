@@ -66,7 +66,7 @@ _NAMED_PLACE = re.compile(
 # Words that never sit inside an address: what callers say around one ("爬不动楼").
 _NOT_IN_ADDRESS = re.compile(
     r"[不没很太往冒就都也还又要着过吗呢吧啊哗撒拉]|走路|每天|天天|名字|公交|那个|这个|俺们|我们|"
-    r"整栋|半条|晚上|早上|白天|夜里|半夜|满地|车(?![站场库道])|"
+    r"整栋|半条|晚上|早上|白天|夜里|半夜|满地|车(?![站场库道])|那条|这条|单位门口|"
     r"一条|时候|对面的|旁边的"
 )
 
