@@ -56,12 +56,13 @@ def corrected_address(old: str, correction: str) -> str | None:
 
 
 _CLAUSES = re.compile(r"[，。！？；、,.!?;：:]+")
+MAX_SAID_ADDRESS = 40
 _TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|那边)+$")
 _LEAD_IN = re.compile(r"^(?:在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)")
 # A place has a name: two or more characters before a place unit, or a numbered building.
 _NAMED_PLACE = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:区|县|镇|乡|街道|大道|路|街|巷|弄|村|小区|花园|公寓|大厦|家园|苑|庭|城|"
-    r"湾|广场|社区|市场|商场|公园|医院|学校|中学|小学|站)"
+    r"湾|广场|社区|市场|商场|公园|医院|学校|中学|小学|站|中心|大楼|桥)"
 )
 # Words that never sit inside an address: what callers say around one ("爬不动楼").
 _NOT_IN_ADDRESS = re.compile(
@@ -93,7 +94,7 @@ def plausible_address(text: str) -> bool:
 def find_address(text: str) -> str | None:
     """The first stretch of the caller's words that reads like a real address."""
     for clause in _CLAUSES.split(_arabic_numbers(text)):
-        rest = clause
+        rest = re.sub(r"\s+", "", clause)
         while rest:
             found = extractors.extract_address(rest)
             if found is None:
@@ -120,7 +121,8 @@ class AddressType(SlotType):
             return found
         said = _LEAD_IN.sub("", re.sub(r"[\s，。,.]+", "", _arabic_numbers(text)))
         said = _TRAILING_POINTER.sub("", said)
-        return said if plausible_address(said) and len(said) <= 40 else None
+        # Asked for the place, the caller's words for it stand, if they name one.
+        return said if _NAMED_PLACE.search(said) and len(said) <= MAX_SAID_ADDRESS else None
 
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
         """The LLM's address must be the caller's words (numbers normalised), not a
