@@ -36,9 +36,13 @@ from bot.dialogue.service import DialogueService
 from bot.tickets.ticket import Ticket
 
 CONVERSATIONS = Path(__file__).with_name("conversations")
+
+
 def default_caller(name: str) -> str:
     """A number of the conversation's own (its earlier work orders are its own)."""
     return "139" + f"{zlib.crc32(name.encode()) % 10**8:08d}"
+
+
 TIMEOUT_S = 60.0
 TICKET_FIELDS = ("category", "address", "time", "description", "contact_name", "contact_phone")
 SURVEY_FIELDS = ("resolved", "satisfaction", "comment", "callback_time")
@@ -62,7 +66,10 @@ Event = dict[str, Any]
 
 
 def load_conversations(
-    kinds: set[str] | None = None, only: str | None = None, limit: int | None = None
+    kinds: set[str] | None = None,
+    only: str | None = None,
+    limit: int | None = None,
+    every: int = 1,
 ) -> list[Conversation]:
     conversations: list[Conversation] = []
     for path in sorted(CONVERSATIONS.glob("*.yaml")):
@@ -78,6 +85,7 @@ def load_conversations(
         conversations = [c for c in conversations if c["kind"] in kinds]
     if only:
         conversations = [c for c in conversations if only in c["name"]]
+    conversations = conversations[::every]  # a sample across every kind, for slow backends
     return conversations[:limit] if limit is not None else conversations
 
 
@@ -542,10 +550,13 @@ def main() -> None:
     parser.add_argument("--kinds", default="", help="only these kinds, e.g. complaint,survey")
     parser.add_argument("--only", default="", help="only conversations whose name contains this")
     parser.add_argument("--limit", type=int, default=None, help="at most this many")
+    parser.add_argument(
+        "--every", type=int, default=1, help="every Nth conversation (a sample across kinds)"
+    )
     parser.add_argument("--verbose", action="store_true", help="transcripts on stderr")
     args = parser.parse_args()
     kinds = {k for k in args.kinds.split(",") if k} or None
-    conversations = load_conversations(kinds, args.only or None, args.limit)
+    conversations = load_conversations(kinds, args.only or None, args.limit, args.every)
     if not conversations:
         raise SystemExit("no conversation matches")
     results = {

@@ -23,6 +23,7 @@ from bot.flows.model import Slot
 from bot.llm.client import LLMClient, LLMError
 
 MAX_COMMANDS = 4
+MAX_MENU_COMMANDS = 2  # the flow, and its category
 MAX_VALUE_CHARS = 40
 MAX_OUTPUT_TOKENS = 72
 WARM_UP_TIMEOUT_S = 180.0
@@ -111,12 +112,14 @@ KINDS = {
 }
 
 
-def command_schema(expectation: Expectation, flows: list[str], slots: list[str]) -> dict[str, Any]:
+def command_schema(
+    expectation: Expectation, flows: list[str], slots: dict[str, Slot]
+) -> dict[str, Any]:
     """The narrowest schema for this moment: small models stay on track inside it."""
     kinds = KINDS.get(expectation.awaiting, KINDS["slot"])
     command: dict[str, Any] = {"k": {"enum": kinds}}
     if slots:  # an empty enum is an invalid grammar for llama.cpp
-        command["s"] = {"enum": slots}
+        command["s"] = {"enum": list(slots)}
     command["v"] = {"type": "string", "maxLength": MAX_VALUE_CHARS}
     if flows and "start_flow" in kinds:
         command["f"] = {"enum": flows}
@@ -125,7 +128,7 @@ def command_schema(expectation: Expectation, flows: list[str], slots: list[str])
         "properties": {
             "c": {
                 "type": "array",
-                "maxItems": MAX_COMMANDS,
+                "maxItems": MAX_MENU_COMMANDS if expectation.awaiting == "menu" else MAX_COMMANDS,
                 "items": {
                     "type": "object",
                     "properties": command,
@@ -136,6 +139,22 @@ def command_schema(expectation: Expectation, flows: list[str], slots: list[str])
         },
         "required": ["c"],
         "additionalProperties": False,
+    }
+
+
+def _slots_for(expectation: Expectation, flow_slots: dict[str, dict[str, Slot]]) -> dict[str, Slot]:
+    """The slots the LLM may fill now. At the menu, only what a flow cannot read itself from
+    the caller's words (the category); mid-flow, the open slots (a category only when asked),
+    and for a read-back, the collected ones."""
+    if expectation.awaiting == "menu":
+        return {n: s for per_flow in flow_slots.values() for n, s in per_flow.items() if s.values}
+    slots = dict(expectation.open_slots)
+    if expectation.read_back:
+        slots = {**expectation.filled_slots, **slots}
+    return {
+        n: s
+        for n, s in slots.items()
+        if s.type != "account" and (not s.values or n == expectation.slot_name)
     }
 
 
@@ -158,9 +177,7 @@ def user_prompt(
             lines.append("核对" if expectation.read_back else "确认")
         case "menu":
             lines.append("菜单")
-    open_slots = expectation.open_slots
-    if expectation.awaiting == "menu":
-        open_slots = {n: s for per_flow in flow_slots.values() for n, s in per_flow.items()}
+    open_slots = _slots_for(expectation, flow_slots)
     if open_slots:
         lines.append("可填" + ",".join(_slot_word(n, s) for n, s in open_slots.items()))
     if expectation.read_back and expectation.filled:
@@ -198,11 +215,7 @@ class LLMUnderstanding:
         self.last_source = "local"  # who read the last utterance: local, llm, local-fallback
 
     def _schema(self, expectation: Expectation) -> dict[str, Any]:
-        if expectation.awaiting == "menu":
-            slots = sorted({n for per_flow in self._flow_slots.values() for n in per_flow})
-        else:
-            slots = [*expectation.filled_slots, *expectation.open_slots]
-        return command_schema(expectation, self._flows, slots)
+        return command_schema(expectation, self._flows, _slots_for(expectation, self._flow_slots))
 
     async def warm_up(self) -> None:
         """Prefill the shared system prompt once, so the first caller does not pay for it."""

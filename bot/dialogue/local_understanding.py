@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from bot.dialogue.commands import Command
+from bot.dialogue.commands import VALUE_KINDS, Command
 from bot.dialogue.emergency import urgency
 from bot.dialogue.extractors import extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
@@ -29,6 +29,8 @@ MIN_QUESTION_CHARS = 6
 # A reply this short that is a yes or a no is an exact closed answer.
 MAX_EXACT_ANSWER_CHARS = 6
 MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
+# The share of an answer a heuristic extractor's values must cover to stand alone.
+COVERAGE_FOR_CERTAINTY = 0.6
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
     r"怎么|如何|什么|哪里|哪儿|哪个|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥(?!的)|？|\?"
@@ -315,17 +317,21 @@ class LocalUnderstanding:
         short = plain(text)
         if kinds <= {"affirm", "deny"} and kinds and len(short) <= MAX_EXACT_ANSWER_CHARS:
             return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
+        if expectation.read_back and "deny" in kinds and kinds <= {"deny", "correct_slot"}:
+            return True  # a no with the right value, read by the certain extractors
         if kinds == {"goodbye"} or kinds == {"repeat"}:
             return len(short) <= MAX_EXACT_ANSWER_CHARS
         slot = expectation.slot
-        if expectation.awaiting == "slot" and slot is not None and kinds == {"set_slot"}:
-            awaited = [c for c in commands if c.slot == expectation.slot_name]
-            return (
-                len(awaited) == len(commands) == 1
-                and slot_type(slot).certain
-                and len(short) <= MAX_CERTAIN_SLOT_ANSWER_CHARS
-                and not CORRECTION_CUES.search(text)
-            )
+        if expectation.awaiting == "slot" and slot is not None and kinds <= VALUE_KINDS:
+            awaited = next((c for c in commands if c.slot == expectation.slot_name), None)
+            if awaited is None or CORRECTION_CUES.search(text):
+                return False
+            if slot_type(slot).certain:
+                return len(short) <= MAX_CERTAIN_SLOT_ANSWER_CHARS
+            # A heuristic extractor is certain when the answer is its value and little else:
+            # anything more (another fact, a story) is read by the LLM as well.
+            said = sum(len(plain(c.value or "")) for c in commands)
+            return said >= COVERAGE_FOR_CERTAINTY * len(short)
         return False
 
 
