@@ -137,7 +137,9 @@ def test_fast_path_certainty_is_per_extractor(local: LocalUnderstanding, flow_se
     address = slot_expectation(flow_set, "complaint", "address")
     assert local.certain("13912345678", phone, local.read("13912345678", phone))
     said = "在南山区科技园路18号"
-    assert not local.certain(said, address, local.read(said, address))  # a heuristic
+    assert local.certain(said, address, local.read(said, address))  # the answer is the value
+    story = "在南山区科技园路18号 那家饭店天天晚上吵到两三点 谁也睡不着"
+    assert not local.certain(story, address, local.read(story, address))  # more was said
     menu = Expectation("menu", "main")
     assert not local.certain("我想反映个事", menu, local.read("我想反映个事", menu))
     assert local.certain("转人工", menu, local.read("转人工", menu))
