@@ -14,7 +14,7 @@ from loguru import logger
 from bot.calls.record import CallRecord
 from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, Outcome
 from bot.campaigns.store import CampaignStore
-from bot.dialogue.slot_values import spell_digits
+from bot.dialogue.slot_types.spelling import spell_digits
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
 from bot.tickets.store import TicketStore

@@ -1,0 +1,94 @@
+"""The LLM command generator on the real embedded model (llama.cpp, Qwen2.5 1.5B): turns the
+rules are unsure of are read by the LLM, and what it reads is checked by the session.
+
+Every test asserts the LLM itself answered (`last_source == "llm"`): a fallback to the rules
+fails the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.dialogue.commands import Command
+from bot.dialogue.llm_understanding import LLMUnderstanding
+from bot.dialogue.local_understanding import LocalUnderstanding
+from bot.dialogue.understanding import Expectation
+from bot.flows.flow_set import FlowSet, load_flows
+from bot.llm.client import LLMClient
+from bot.llm.llama_server import LlamaServer
+
+pytestmark = pytest.mark.integration
+DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
+# The embedded model on 2 cores reads a turn in a few seconds; this bounds a stuck server.
+TURN_BUDGET_S = 60
+
+
+@pytest.fixture(scope="module")
+def flow_set() -> FlowSet:
+    return load_flows([DIALOGS])
+
+
+@pytest.fixture(scope="module")
+def llm_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    server = LlamaServer.embedded(settings, tmp_path_factory.mktemp("llm") / "llm.log", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def understanding(
+    llm_server: LlamaServer, flow_set: FlowSet
+) -> AsyncIterator[LLMUnderstanding]:
+    client = LLMClient(llm_server.url, "qwen", "", TURN_BUDGET_S)
+    reader = LLMUnderstanding(client, LocalUnderstanding(flow_set), flow_set)
+    await reader.warm_up()
+    yield reader
+    await client.close()
+
+
+async def test_a_problem_without_keywords_starts_a_complaint(
+    understanding: LLMUnderstanding,
+) -> None:
+    said = "对门邻居养了条大狗 天天晚上叫 叫一宿"
+    commands = await understanding.understand(said, Expectation("menu", "main"))
+    assert understanding.last_source == "llm"
+    assert Command(kind="start_flow", flow="complaint") in commands
+
+
+async def test_an_address_told_with_the_story_is_taken_from_the_callers_words(
+    understanding: LLMUnderstanding, flow_set: FlowSet
+) -> None:
+    slots = flow_set.flows["complaint"].slots
+    expectation = Expectation(
+        "slot",
+        "complaint",
+        "address",
+        slots["address"],
+        {n: s for n, s in slots.items() if n not in ("description", "category")},
+        prompt=slots["address"].ask,
+    )
+    said = "在南山区科技园路18号 那家饭店天天晚上吵到两三点 谁也睡不着"
+    commands = await understanding.understand(said, expectation)
+    assert understanding.last_source == "llm"
+    addresses = [c.value or "" for c in commands if c.slot == "address"]
+    assert any("科技园路18号" in value for value in addresses), commands
+
+
+async def test_an_unresolved_problem_in_other_words(
+    understanding: LLMUnderstanding, flow_set: FlowSet
+) -> None:
+    slots = flow_set.flows["survey"].slots
+    expectation = Expectation(
+        "slot", "survey", "resolved", slots["resolved"], dict(slots), prompt=slots["resolved"].ask
+    )
+    commands = await understanding.understand("唉 别提了 还是那个样子 一点变化都没有", expectation)
+    assert understanding.last_source == "llm"
+    said_no = Command(kind="deny") in commands or any(
+        c.slot == "resolved" and c.value == "false" for c in commands
+    )
+    assert said_no, commands
