@@ -17,6 +17,7 @@ from bot.dialogue.flow_engine import FlowEngine
 from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.dialogue.understanding import Understanding
+from bot.dialogue.work_order_summary import LLMWorkOrderSummary
 from bot.flows.flow_set import FlowLibrary, FlowSet
 from bot.knowledge.answers import KnowledgeBase
 from bot.llm.client import LLMClient
@@ -63,6 +64,7 @@ class DialogueService:
             self.knowledge,
             settings.tickets.departments,
             settings.tickets.default_department,
+            LLMWorkOrderSummary(self.llm) if self.llm is not None else None,
         )
         self.engine = FlowEngine(self.flows.current, self._understanding, self.effects)
 

@@ -17,9 +17,11 @@ from bot.dialogue.commands import Command
 from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.dialogue.understanding import Expectation
+from bot.dialogue.work_order_summary import LLMWorkOrderSummary
 from bot.flows.flow_set import FlowSet, load_flows
 from bot.llm.client import LLMClient
 from bot.llm.llama_server import LlamaServer
+from bot.tickets.ticket import Ticket
 
 pytestmark = pytest.mark.integration
 DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
@@ -92,3 +94,21 @@ async def test_an_unresolved_problem_in_other_words(
         c.slot == "resolved" and c.value == "false" for c in commands
     )
     assert said_no, commands
+
+
+async def test_the_work_order_summary_is_written_in_house_style(llm_server: LlamaServer) -> None:
+    client = LLMClient(llm_server.url, "qwen", "", TURN_BUDGET_S)
+    ticket = Ticket(
+        number="202612020001",
+        category="城市供暖",
+        department="市城市管理局（供热办）",
+        address="福田区梅林一村12栋",
+        time="从开始供暖就这样",
+        description="我家暖气一点都不热，屋里才十四五度，老人孩子都冻感冒了",
+        created_at=0,
+        updated_at=0,
+    )
+    summary = await LLMWorkOrderSummary(client).summarize(ticket)
+    await client.close()
+    assert summary is not None and summary.startswith("市民来电反映")
+    assert "暖气" in summary
