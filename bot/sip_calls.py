@@ -18,6 +18,7 @@ from loguru import logger
 from bot.calls.handover import write_summary
 from bot.calls.record import CallRecord
 from bot.config import SipConfig
+from bot.dialogue.events import Transfer
 from bot.pipeline import CallServices
 from bot.redis_guard import StoreUnavailable
 from bot.speech.text_normalizer import normalize_for_speech
@@ -79,7 +80,7 @@ class SipCalls:
     async def _answered(self, call: SipCall) -> None:
         record = await self.run(call)
         reason = next(
-            (event["reason"] for event in reversed(record.events) if event["type"] == "transfer"),
+            (event.reason for event in reversed(record.dialogue_events(Transfer))),
             None,
         )
         if reason is not None and not call.ended.is_set():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.calls.record import CallRecord
+from bot.dialogue.events import TicketCreated, Transfer
 from bot.llm.client import LLMClient, LLMError
 
 SUMMARY_SYSTEM = (
@@ -37,15 +38,13 @@ REASONS = {
 
 def handover(record: CallRecord) -> dict[str, Any]:
     """The agent's view of a call that was (or is being) escalated."""
-    transfers = [event for event in record.events if event["type"] == "transfer"]
-    transfer = transfers[-1] if transfers else {}
-    tickets = [
-        event["ticket"]["number"] for event in record.events if event["type"] == "ticket_created"
-    ]
+    transfers = record.dialogue_events(Transfer)
+    transfer = transfers[-1] if transfers else None
+    tickets = [str(event.ticket["number"]) for event in record.dialogue_events(TicketCreated)]
     said = [turn.caller_text for turn in record.turns if turn.caller_text]
-    reason = transfer.get("reason")
-    need = "；".join(transfer.get("caller_said") or said[:2]) or "（未说明）"
-    slots = transfer.get("slots") or {}
+    reason = transfer.reason if transfer else None
+    need = "；".join((transfer.caller_said if transfer else None) or said[:2]) or "（未说明）"
+    slots = transfer.slots if transfer else {}
     parts = [f"来电号码 {record.caller or '未知'}", f"诉求：{need}"]
     if slots:
         parts.append("已收集：" + "，".join(f"{name}={value}" for name, value in slots.items()))
@@ -59,7 +58,7 @@ def handover(record: CallRecord) -> dict[str, Any]:
         "call_id": record.id,
         "caller": record.caller,
         "reason": reason,
-        "flow": transfer.get("flow"),
+        "flow": transfer.flow if transfer else None,
         "slots": slots,
         "tickets": tickets,
         "summary": written[-1]["text"] if written else structured,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calls.handover import handover
 from bot.calls.record import CallRecord
+from bot.dialogue.events import TicketCreated, Transfer
 
 # A record never closed (its worker died) stops counting as live after this long.
 STALE_S = 4 * 3600
@@ -23,8 +24,8 @@ def mask_number(number: str | None) -> str:
     return number[:1] + "*" * (len(number) - 1)
 
 
-def _transfer(record: CallRecord) -> dict[str, Any] | None:
-    events = [event for event in record.events if event["type"] == "transfer"]
+def _transfer(record: CallRecord) -> Transfer | None:
+    events = record.dialogue_events(Transfer)
     return events[-1] if events else None
 
 
@@ -45,11 +46,11 @@ def _live(record: CallRecord, now: float) -> dict[str, Any]:
         "caller": mask_number(record.caller),
         "channel": record.channel,
         "direction": record.direction,
-        "flow": transfer.get("flow") if transfer else None,
+        "flow": transfer.flow if transfer else None,
         "state": _state(record),
         "duration_s": round(now - record.started_at),
         "escalated": transfer is not None,
-        "angry": bool(transfer and transfer.get("reason") == "anger"),
+        "angry": bool(transfer and transfer.reason == "anger"),
         "interim": record.interim,
         "last_said": last.caller_text if last else None,
     }
@@ -80,9 +81,7 @@ def overview(
             "calls": len(todays),
             "resolved_by_bot": sum(1 for r in todays if r.ended_at and not _transfer(r)),
             "escalated": len(escalated),
-            "tickets_created": sum(
-                1 for r in todays for e in r.events if e["type"] == "ticket_created"
-            ),
+            "tickets_created": sum(len(r.dialogue_events(TicketCreated)) for r in todays),
             "average_latency_ms": round(statistics.fmean(latencies)) if latencies else None,
         },
     }

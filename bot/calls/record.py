@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from bot.dialogue.events import Event, parse_event
+
 Channel = Literal["webrtc", "sip"]
+E = TypeVar("E", bound=Event)
 
 
 class Turn(BaseModel):
@@ -49,6 +52,11 @@ class CallRecord(BaseModel):
     events: list[dict[str, Any]] = Field(
         default_factory=list, description="ticket_created, answer, transfer, hangup …"
     )
+
+    def dialogue_events(self, kind: type[E]) -> list[E]:
+        """The dialogue's events of one kind, typed, in order."""
+        typed = (parse_event(event) for event in self.events)
+        return [event for event in typed if isinstance(event, kind)]
 
     def public(self) -> dict[str, object]:
         """The JSON shape served by the API (turns carry their computed latency)."""

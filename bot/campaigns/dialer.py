@@ -14,6 +14,7 @@ from loguru import logger
 from bot.calls.record import CallRecord
 from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, Outcome
 from bot.campaigns.store import CampaignStore
+from bot.dialogue.events import Hangup, SurveyRecorded
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
@@ -33,14 +34,14 @@ _UNANSWERED = {
 
 def outcome_of_call(record: CallRecord) -> tuple[Outcome, dict[str, Any] | None]:
     """What an answered survey call came to, from the events its dialogue recorded."""
-    surveys = [event["survey"] for event in record.events if event["type"] == "survey_recorded"]
+    surveys = [event.survey for event in record.dialogue_events(SurveyRecorded)]
     survey = surveys[-1] if surveys else None
     if survey and (survey["resolved"] is not None or survey["satisfaction"]):
         answers = {key: survey[key] for key in ("resolved", "satisfaction", "comment")}
         return Outcome.COMPLETED, answers
     if survey and survey["callback_time"]:
         return Outcome.CALL_LATER, {"callback_time": survey["callback_time"]}
-    steps = [event.get("step") for event in record.events if event["type"] == "hangup"]
+    steps = [event.step for event in record.dialogue_events(Hangup)]
     if "wrong_person" in steps:
         return Outcome.WRONG_NUMBER, None
     if "relative" in steps or "call_later" in steps:  # a family member, or "call me later"

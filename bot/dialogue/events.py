@@ -106,4 +106,7 @@ def parse_event(data: dict[str, Any]) -> Event | None:
     if cls is None:
         return None
     names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{key: value for key, value in data.items() if key in names})
+    try:
+        return cls(**{key: value for key, value in data.items() if key in names})
+    except TypeError:  # a record written by another version, without a field: not read
+        return None
