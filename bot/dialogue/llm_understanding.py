@@ -66,8 +66,10 @@ SYSTEM_PROMPT = "\n".join(
         '{"c":[{"k":"deny"},{"k":"correct_slot","s":"address","v":"门牌是12号"}]}',
         '例：确认 可填resolved 市民：你说吧早就修好了 → {"c":[{"k":"affirm"},'
         '{"k":"set_slot","s":"resolved","v":"true"}]}',
-        '例：菜单 市民：我家暖气一点都不热 → {"c":[{"k":"start_flow","f":"complaint"},'
-        '{"k":"set_slot","s":"category","v":"城市供暖"}]}',
+        '例：菜单 市民：我家暖气一点都不热 → {"c":[{"k":"start_flow","f":"complaint"}]}',
+        '例：菜单 市民：公积金贷款最多能贷多少 → {"c":[{"k":"ask_knowledge"}]}',
+        '例：菜单 市民：上周反映的事怎么还没人管 → {"c":[{"k":"start_flow","f":"follow_up"}]}',
+        '例：菜单 市民：帮我订张火车票 → {"c":[{"k":"out_of_scope"}]}',
     )
 )
 
