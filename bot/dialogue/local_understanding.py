@@ -317,6 +317,8 @@ class LocalUnderstanding:
         short = plain(text)
         if kinds <= {"affirm", "deny"} and kinds and len(short) <= MAX_EXACT_ANSWER_CHARS:
             return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
+        if kinds and kinds <= {"relative", "busy"}:
+            return True  # said in so many words ("我是她闺女", "我在开车")
         if expectation.read_back and "deny" in kinds and kinds <= {"deny", "correct_slot"}:
             return True  # a no with the right value, read by the certain extractors
         if kinds == {"goodbye"} or kinds == {"repeat"}:

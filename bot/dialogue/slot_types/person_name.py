@@ -125,8 +125,9 @@ class PersonNameType(SlotType):
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
         """The rules' own reading of the caller's words, or a name that starts with a known
         surname the caller said."""
-        if value == self.extract(utterance, slot, today):
-            return value
+        heard = self.extract(utterance, slot, today)
+        if heard is not None:  # the rules read a name ("我姓彭 彭湃的彭" is 彭): theirs stands
+            return value if value == heard else None
         name = self.extract(value, slot, today) or (
             value if _surname_of(plain(value)) and len(plain(value)) <= 4 else None
         )
