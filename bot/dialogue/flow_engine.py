@@ -17,23 +17,19 @@ from typing import Any
 from loguru import logger
 
 from bot.dialogue.commands import Command
-from bot.dialogue.effects import Effects, WorkOrderDraft
+from bot.dialogue.effects import Effects
 from bot.dialogue.engine import Acknowledge, Reply
 from bot.dialogue.events import (
-    ActionFailed,
     Answered,
-    FollowUpRecorded,
     Hangup,
     OutOfScope,
-    SurveyRecorded,
-    TicketCreated,
     Transfer,
 )
+from bot.dialogue.flow_actions import run_action
 from bot.dialogue.policy import Decision, decide
 from bot.dialogue.session_state import FlowFrame, SessionState, Waiting
+from bot.dialogue.slot_filling import capture_account, store_values, take_trigger, withdraw
 from bot.dialogue.slot_types import slot_type
-from bot.dialogue.slot_types.account import account_clauses
-from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.phone import THIS_NUMBER
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Outcome
@@ -41,7 +37,6 @@ from bot.dialogue.understanding import Expectation, Understanding
 from bot.flows.flow_set import FlowSet
 from bot.flows.model import ActionStep, AnswerStep, CollectStep, ConfirmStep, Flow, GotoStep
 from bot.flows.templates import render
-from bot.redis_guard import StoreUnavailable
 
 # Answers to these slot types are contact details or closed answers, not the problem.
 NOT_ACCOUNT = {
@@ -167,7 +162,7 @@ class FlowSession:
         state.heard.append(utterance)
         if expectation.awaiting == "slot" and expectation.slot is not None:
             if expectation.slot.type not in NOT_ACCOUNT and expectation.slot is not QUESTION:
-                self._capture_account(state.frame, utterance)
+                capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:
@@ -303,7 +298,7 @@ class FlowSession:
             self.state.frame.pc += 1  # resume after the menu when the flow is done
         self.state.waiting = None
         self.push(flow, utterance)
-        self._store_values(self.state.frame, decision.values, utterance, starting=True)
+        store_values(self.state.frame, decision.values, utterance, self._today(), starting=True)
         return await self._run()
 
     async def _answer_slot(
@@ -316,8 +311,8 @@ class FlowSession:
         assert name is not None and slot is not None
         if slot is QUESTION:
             return await self._question_given(utterance)
-        self._store_values(frame, decision.values, utterance, awaited=name)
-        self._withdraw(frame, decision.values)
+        store_values(frame, decision.values, utterance, self._today(), awaited=name)
+        withdraw(frame, decision.values)
         if name not in frame.slots and decision.yes_no is not None:
             if slot.type in ("yes_no", "resolution"):
                 frame.store(name, decision.yes_no, utterance)
@@ -348,7 +343,9 @@ class FlowSession:
         step = frame.flow.steps[frame.pc]
         assert isinstance(step, ConfirmStep)
         if waiting.expectation.read_back or waiting.which_correction:
-            changed = self._store_values(frame, decision.values, utterance, corrections=True)
+            changed = store_values(
+                frame, decision.values, utterance, self._today(), corrections=True
+            )
             cleared = [c.slot for c in decision.values if c.kind == "clear_slot" and c.slot]
             if cleared:
                 return await self._recollect(frame, cleared)
@@ -368,7 +365,7 @@ class FlowSession:
                 state.last_prompt = prompt
                 return self._flush()
             return self._yes_or_no_again(waiting)
-        stored = self._store_values(frame, decision.values, utterance, awaited=None)
+        stored = store_values(frame, decision.values, utterance, self._today())
         if decision.yes_no is False:
             return await self._confirmed(False)
         if decision.yes_no is True or stored:  # answering the survey is consent to it
@@ -455,77 +452,6 @@ class FlowSession:
         return await self.handle(utterance)
 
     # -- values -------------------------------------------------------------------------------
-
-    def _store_values(
-        self,
-        frame: FlowFrame,
-        commands: list[Command],
-        utterance: str,
-        awaited: str | None = None,
-        corrections: bool = False,
-        starting: bool = False,
-    ) -> bool:
-        """Store the values the caller gave, each validated by its slot type against the
-        caller's words; a value that fails is never stored. True when anything changed."""
-        changed = False
-        today = self._today()
-        for command in commands:
-            name = command.slot
-            if command.kind == "clear_slot" or name not in frame.flow.slots or not command.value:
-                continue
-            slot = frame.flow.slots[name]
-            if slot.type == "account":
-                continue  # the account is the caller's words, gathered by the session
-            filled = frame.slots.get(name) is not None  # None: not given (yet)
-            correcting = command.kind == "correct_slot" or (corrections and filled)
-            if filled and not correcting and name != awaited:
-                continue  # never overwrite what was said before without a correction
-            if slot.type == "enum" and name != awaited and not (starting or correcting):
-                # A category read unasked needs the caller's own words for it.
-                if slot_type(slot).extract(utterance, slot, today) != command.value:
-                    continue
-            value = None
-            if slot.type == "address" and filled and correcting:  # "门牌是12号"
-                value = corrected_address(str(frame.slots[name]), command.value)
-            if value is None:
-                value = slot_type(slot).validate(command.value, slot, utterance, today)
-            if value is None or (filled and frame.slots[name] == value):
-                continue
-            frame.store(name, value, utterance)
-            changed = True
-        return changed
-
-    def _withdraw(self, frame: FlowFrame, commands: list[Command]) -> None:
-        """Optional values the caller takes back (a name, for an anonymous report)."""
-        for command in commands:
-            name = command.slot
-            if command.kind == "clear_slot" and name in frame.flow.slots:
-                if not frame.flow.slots[name].required:
-                    frame.store(name, None, "")
-
-    def _capture_account(self, frame: FlowFrame, utterance: str) -> None:
-        """Add the caller's description of the problem to the account, and read the
-        category from the whole account unless the caller named it."""
-        account = [n for n, s in frame.flow.slots.items() if s.type == "account"]
-        if not account:
-            return
-        for clause in account_clauses(utterance):
-            if clause not in frame.account:
-                frame.account.append(clause)
-        if not frame.account:
-            return
-        text = "，".join(frame.account)
-        for name in account:
-            frame.store(name, text, text)
-        today = self._today()
-        for name, slot in frame.flow.slots.items():
-            if slot.type == "enum" and slot.fill_from_trigger and name not in frame.slots:
-                value = slot_type(slot).extract(text, slot, today)
-                if value is not None:
-                    words = next(
-                        c for c in frame.account if slot_type(slot).extract(c, slot, today)
-                    )
-                    frame.store(name, value, words)
 
     # -- not understood -----------------------------------------------------------------------
 
@@ -622,21 +548,8 @@ class FlowSession:
     def push(self, flow: str, trigger: str | None = None) -> None:
         frame = FlowFrame(self.flow_set.flow(flow), trigger=trigger or None)
         self.state.stack.append(frame)
-        if not trigger:
-            return
-        today = self._today()
-        # Take what the caller already said ("楼下饭店太吵了" → category, description).
-        for name, slot in frame.flow.slots.items():
-            kind = slot_type(slot)
-            if slot.fill_from_trigger and slot.type not in ("account", "enum"):
-                value = kind.extract(trigger, slot, today)
-            elif kind.volunteered:
-                value = kind.volunteered_value(trigger, slot, today)
-            else:
-                continue
-            if value is not None:
-                frame.store(name, value, trigger)
-        self._capture_account(frame, trigger)
+        if trigger:
+            take_trigger(frame, trigger, self._today())
 
     def goto(self, step_id: str) -> None:
         frame = self.state.frame
@@ -700,69 +613,7 @@ class FlowSession:
         return WAIT
 
     async def act(self, step: ActionStep, frame: FlowFrame) -> bool:
-        state = self.state
-        try:
-            match step.action:
-                case "create_ticket":
-                    await self._create_ticket(frame)
-                case "record_survey":
-                    result = await self._effects.record_survey(
-                        state.call_id, state.data.get("ticket"), frame.slots, frame.evidence
-                    )
-                    state.events.append(SurveyRecorded(result.model_dump()))
-                case "find_ticket":
-                    await self._find_ticket(frame)
-                case "record_follow_up":
-                    said = "；".join(u for u in [frame.trigger or "", *state.heard[-3:]] if u)
-                    number = state.data.get("found_ticket")
-                    if number:
-                        await self._effects.record_follow_up(number, state.call_id, said)
-        except StoreUnavailable as exc:
-            logger.error(f"call {state.call_id}: {step.action} failed: {exc}")
-            state.events.append(ActionFailed(step.action, dict(frame.slots)))
-            return False
-        return True
-
-    async def _create_ticket(self, frame: FlowFrame) -> None:
-        state = self.state
-        # The caller's number stands in for a contact number not asked for, and the system
-        # may say why a ticket is opened (a callback after a failed transfer).
-        fields = dict(frame.slots)
-        fields["contact_phone"] = fields.get("contact_phone") or state.data.get("caller")
-        if state.data.get("callback_reason") and not fields.get("description"):
-            fields["description"] = state.data["callback_reason"]
-        category = next(
-            (n for n, s in frame.flow.slots.items() if s.type == "enum" and s.fill_from_trigger),
-            None,
-        )
-        draft = WorkOrderDraft(
-            fields, dict(frame.evidence), frame.evidence.get(category) if category else None
-        )
-        ticket = await self._effects.create_ticket(state.call_id, draft)
-        state.data["ticket"] = ticket.number
-        state.data["ticket_number"] = spell_digits(ticket.number)
-        state.events.append(TicketCreated(ticket.model_dump()))
-
-    async def _find_ticket(self, frame: FlowFrame) -> None:
-        state = self.state
-        number = next(
-            (v for n, v in frame.slots.items() if frame.flow.slots[n].type == "ticket_number"),
-            None,
-        )
-        ticket = await self._effects.find_ticket(number, None if number else state.data["caller"])
-        if ticket is None:
-            state.data["found_ticket"] = None
-            state.events.append(FollowUpRecorded(number, False))
-            return
-        created = dt.datetime.fromtimestamp(ticket.created_at)
-        state.data.update(
-            found_ticket=ticket.number,
-            found_number=spell_digits(ticket.number),
-            found_status=ticket.status_in_words,
-            found_category=ticket.category or "",
-            found_date=f"{created.month}月{created.day}日",
-        )
-        state.events.append(FollowUpRecorded(ticket.number, True, ticket.status))
+        return await run_action(step, frame, self.state, self._effects)
 
     async def answer_question(self, question: str) -> bool:
         answer = await self._effects.answer(question)

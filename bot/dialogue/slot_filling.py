@@ -1,0 +1,104 @@
+"""Values into a flow frame: what the caller said, validated by its slot type, with the
+caller's words as evidence — and the caller's account of the problem, gathered as it grows.
+
+A value that fails its type, or that the caller did not say, is never stored; a value said
+before is only replaced by a correction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.dialogue.commands import Command
+from bot.dialogue.session_state import FlowFrame
+from bot.dialogue.slot_types import slot_type
+from bot.dialogue.slot_types.account import account_clauses
+from bot.dialogue.slot_types.address import corrected_address
+
+
+def store_values(
+    frame: FlowFrame,
+    commands: list[Command],
+    utterance: str,
+    today: dt.date,
+    *,
+    awaited: str | None = None,
+    corrections: bool = False,
+    starting: bool = False,
+) -> bool:
+    """Store the values given; True when anything changed. `awaited`: the slot just asked
+    for; `corrections`: a read-back, where any value given corrects the one before;
+    `starting`: the words that started the flow."""
+    changed = False
+    for command in commands:
+        name = command.slot
+        if command.kind == "clear_slot" or name not in frame.flow.slots or not command.value:
+            continue
+        slot = frame.flow.slots[name]
+        if slot.type == "account":
+            continue  # the account is the caller's words, gathered as they come
+        filled = frame.slots.get(name) is not None  # None: not given (yet)
+        correcting = command.kind == "correct_slot" or (corrections and filled)
+        if filled and not correcting and name != awaited:
+            continue  # never overwrite what was said before without a correction
+        if slot.type == "enum" and name != awaited and not (starting or correcting):
+            # A category read unasked needs the caller's own words for it.
+            if slot_type(slot).extract(utterance, slot, today) != command.value:
+                continue
+        value = None
+        if slot.type == "address" and filled and correcting:  # "门牌是12号"
+            value = corrected_address(str(frame.slots[name]), command.value)
+        if value is None:
+            value = slot_type(slot).validate(command.value, slot, utterance, today)
+        if value is None or (filled and frame.slots[name] == value):
+            continue
+        frame.store(name, value, utterance)
+        changed = True
+    return changed
+
+
+def withdraw(frame: FlowFrame, commands: list[Command]) -> None:
+    """Optional values the caller takes back (a name, for an anonymous report)."""
+    for command in commands:
+        name = command.slot
+        if command.kind == "clear_slot" and name in frame.flow.slots:
+            if not frame.flow.slots[name].required:
+                frame.store(name, None, "")
+
+
+def take_trigger(frame: FlowFrame, trigger: str, today: dt.date) -> None:
+    """What the caller already said when the flow started ("楼下饭店太吵了，我电话…")."""
+    for name, slot in frame.flow.slots.items():
+        kind = slot_type(slot)
+        if slot.fill_from_trigger and slot.type not in ("account", "enum"):
+            value = kind.extract(trigger, slot, today)
+        elif kind.volunteered:
+            value = kind.volunteered_value(trigger, slot, today)
+        else:
+            continue
+        if value is not None:
+            frame.store(name, value, trigger)
+    capture_account(frame, trigger, today)
+
+
+def capture_account(frame: FlowFrame, utterance: str, today: dt.date) -> None:
+    """Add the caller's description of the problem to the account, and read the category
+    from the whole account unless the caller named it."""
+    account = [n for n, s in frame.flow.slots.items() if s.type == "account"]
+    if not account:
+        return
+    for clause in account_clauses(utterance):
+        if clause not in frame.account:
+            frame.account.append(clause)
+    if not frame.account:
+        return
+    text = "，".join(frame.account)
+    for name in account:
+        frame.store(name, text, text)
+    for name, slot in frame.flow.slots.items():
+        if slot.type == "enum" and slot.fill_from_trigger and name not in frame.slots:
+            kind = slot_type(slot)
+            value = kind.extract(text, slot, today)
+            if value is not None:
+                words = next(c for c in frame.account if kind.extract(c, slot, today))
+                frame.store(name, value, words)
