@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from loguru import logger
 
+from bot.dialogue.llm_understanding import SYSTEM_PROMPT
 from bot.llm.client import LLMClient, LLMError
 from bot.tickets.ticket import Ticket
 
 HOUSE_STYLE_OPENING = "市民来电反映"
 MAX_SUMMARY_CHARS = 160
 SUMMARY_TIMEOUT_S = 120.0
-SYSTEM_PROMPT = (
-    "你是12345政务服务便民热线的工单记录员。根据市民的陈述写一段工单摘要，格式："
+# The task goes in the user message: the system prompt stays the command generator's, so an
+# embedded llama.cpp keeps that prefix cached (measured: a summary with a system prompt of its
+# own made the next turn re-read 580 tokens, 11 s on 2 cores, and time out).
+TASK = (
+    "任务：不是理解命令，而是写工单摘要。根据市民的陈述写一段话，格式："
     "“市民来电反映……（什么问题、在哪里、从什么时候开始、影响了谁），诉求……”。"
-    "只写市民说过的内容，不编造，不写电话号码，一段话，不超过120字。只输出JSON。"
+    '只写市民说过的内容，不编造，不写电话号码，不超过120字。输出{"summary":"…"}。'
 )
 SCHEMA = {
     "type": "object",
@@ -29,7 +33,7 @@ SCHEMA = {
 
 
 def summary_request(ticket: Ticket) -> str:
-    lines = [f"市民的陈述：{ticket.description or '（未说明）'}"]
+    lines = [TASK, f"市民的陈述：{ticket.description or '（未说明）'}"]
     for label, value in (
         ("类别", ticket.category),
         ("地点", ticket.address),
@@ -51,7 +55,7 @@ class LLMWorkOrderSummary:
             return None
         try:
             data = await self._client.json_completion(
-                SYSTEM_PROMPT,
+                SYSTEM_PROMPT,  # shared with understanding: one cached prefix
                 summary_request(ticket),
                 SCHEMA,
                 max_tokens=160,
