@@ -254,30 +254,34 @@ class LocalUnderstanding:
     # -- the menu -------------------------------------------------------------------------------
 
     def route(self, text: str) -> Command:
-        """At the menu: which flow the caller wants, or a question for the knowledge base.
+        """At the menu: which flow the caller wants, or a question for the knowledge base."""
+        return self.routing(text)[0]
+
+    def routing(self, text: str) -> tuple[Command, bool]:
+        """The route and whether an explicit cue decided it (certain) or only a fallback did.
 
         A problem reported in the caller's words goes to the complaint flow; a question goes
         to the knowledge base, which declines what it cannot answer; a statement that is
         neither a known request nor a policy matter is taken as a problem to report.
         """
         if self._follow_up_flow and FOLLOW_UP_CUES.search(text):
-            return Command(kind="start_flow", flow=self._follow_up_flow)
+            return Command(kind="start_flow", flow=self._follow_up_flow), True
         if self._complaint_flow and PROBLEM_CUES.search(text):
-            return Command(kind="start_flow", flow=self._complaint_flow)
+            return Command(kind="start_flow", flow=self._complaint_flow), True
         ranked = self._flows.classify(text)
         flow = ranked[0][0] if ranked and ranked[0][1] >= FLOW_THRESHOLD else None
         if QUESTION_CUES.search(text) and flow != self._follow_up_flow:
-            return Command(kind="ask_knowledge", question=text)
+            return Command(kind="ask_knowledge", question=text), True
         if flow is not None:
-            return Command(kind="start_flow", flow=flow)
+            return Command(kind="start_flow", flow=flow), True
         for flow_name, words in self._category_words.items():
             if any(word in text for word in words):
-                return Command(kind="start_flow", flow=flow_name)
+                return Command(kind="start_flow", flow=flow_name), True
         if POLICY_CUES.search(text):
-            return Command(kind="ask_knowledge", question=text)
+            return Command(kind="ask_knowledge", question=text), False
         if self._complaint_flow and len(plain(text)) >= MIN_QUESTION_CHARS:
-            return Command(kind="start_flow", flow=self._complaint_flow)
-        return Command(kind="out_of_scope")
+            return Command(kind="start_flow", flow=self._complaint_flow), False
+        return Command(kind="out_of_scope"), False
 
     # -- one turn ---------------------------------------------------------------------------------
 
@@ -317,6 +321,8 @@ class LocalUnderstanding:
         short = plain(text)
         if kinds <= {"affirm", "deny"} and kinds and len(short) <= MAX_EXACT_ANSWER_CHARS:
             return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
+        if expectation.awaiting == "menu" and kinds <= {"start_flow", "ask_knowledge"} and kinds:
+            return self.routing(text)[1]  # an explicit cue decided; a fallback guess did not
         if kinds and kinds <= {"relative", "busy"}:
             return True  # said in so many words ("我是她闺女", "我在开车")
         if expectation.read_back and "deny" in kinds and kinds <= {"deny", "correct_slot"}:

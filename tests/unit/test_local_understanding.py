@@ -141,5 +141,7 @@ def test_fast_path_certainty_is_per_extractor(local: LocalUnderstanding, flow_se
     story = "在南山区科技园路18号 那家饭店天天晚上吵到两三点 谁也睡不着"
     assert not local.certain(story, address, local.read(story, address))  # more was said
     menu = Expectation("menu", "main")
-    assert not local.certain("我想反映个事", menu, local.read("我想反映个事", menu))
+    assert local.certain("我想反映个事", menu, local.read("我想反映个事", menu))  # a flow example
+    guess = "对门邻居养了条大狗 天天晚上叫"  # no cue: taken as a problem, but only a guess
+    assert not local.certain(guess, menu, local.read(guess, menu))
     assert local.certain("转人工", menu, local.read("转人工", menu))
