@@ -128,11 +128,12 @@ def test_llm_values_must_be_the_callers_words() -> None:
     )
 
 
-def test_enum_reads_the_first_named_value_and_accepts_any_designer_value() -> None:
+def test_enum_reads_the_first_named_value_and_accepts_only_what_the_words_name() -> None:
     category = slot("enum", values={"噪音扰民": ["吵"], "环境卫生": ["油烟"]}, fallback=None)
     kind = SLOT_TYPES["enum"]
     assert kind.extract("油烟大，还吵", category, TODAY) == "环境卫生"
-    assert kind.validate("噪音扰民", category, "随便什么", TODAY) == "噪音扰民"
+    assert kind.validate("噪音扰民", category, "就是吵得慌", TODAY) == "噪音扰民"
+    assert kind.validate("噪音扰民", category, "在南湖区体育中心", TODAY) is None
     assert kind.validate("交通出行", category, "随便什么", TODAY) is None
 
 

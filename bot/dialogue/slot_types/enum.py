@@ -24,6 +24,7 @@ class EnumType(SlotType):
         return min(found)[1] if found else None
 
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
-        """A category is the bot's reading of the account: any designer value is valid."""
-        assert slot.values is not None
-        return value if value in slot.values else None
+        """A value the caller's words name (its name or one of its words). Measured: the
+        embedded 1.5B model, asked for a category, picked one the caller's words did not
+        support (an address answer read as 市政设施)."""
+        return value if self.extract(utterance, slot, today) == value else None
