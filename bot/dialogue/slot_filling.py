@@ -14,6 +14,7 @@ from bot.dialogue.session_state import FlowFrame
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.enum import named_values
 
 
 def store_values(
@@ -97,8 +98,9 @@ def capture_account(frame: FlowFrame, utterance: str, today: dt.date) -> None:
         frame.store(name, text, text)
     for name, slot in frame.flow.slots.items():
         if slot.type == "enum" and slot.fill_from_trigger and name not in frame.slots:
-            kind = slot_type(slot)
-            value = kind.extract(text, slot, today)
-            if value is not None:
+            named = named_values(slot, text)
+            if len(named) == 1:  # two kinds named (化粪池 and 井盖): in doubt, the bot asks
+                [value] = named
+                kind = slot_type(slot)
                 words = next(c for c in frame.account if kind.extract(c, slot, today))
                 frame.store(name, value, words)

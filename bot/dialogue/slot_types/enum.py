@@ -9,6 +9,14 @@ from bot.dialogue.slot_types.base import SlotType
 from bot.flows.model import Slot
 
 
+def named_values(slot: Slot, text: str) -> set[str]:
+    """Every value whose name or one of whose words the text contains."""
+    assert slot.values is not None
+    return {
+        value for value, words in slot.values.items() if any(w in text for w in (value, *words))
+    }
+
+
 class EnumType(SlotType):
     name = "enum"
     certain = True
