@@ -68,6 +68,7 @@ SYSTEM_PROMPT = "\n".join(
         '{"k":"set_slot","s":"resolved","v":"true"}]}',
         '例：菜单 市民：我家暖气一点都不热 → {"c":[{"k":"start_flow","f":"complaint"}]}',
         '例：菜单 市民：公积金贷款最多能贷多少 → {"c":[{"k":"ask_knowledge"}]}',
+        '例：菜单 市民：我想申请公租房 → {"c":[{"k":"ask_knowledge"}]}',
         '例：菜单 市民：上周反映的事怎么还没人管 → {"c":[{"k":"start_flow","f":"follow_up"}]}',
         '例：菜单 市民：帮我订张火车票 → {"c":[{"k":"out_of_scope"}]}',
     )

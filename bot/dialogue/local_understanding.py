@@ -323,6 +323,8 @@ class LocalUnderstanding:
             return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
         if expectation.awaiting == "menu" and kinds <= {"start_flow", "ask_knowledge"} and kinds:
             return self.routing(text)[1]  # an explicit cue decided; a fallback guess did not
+        if kinds == {"dont_know"} and expectation.slot is not None:
+            return not expectation.slot.required  # "没有了" to an optional question
         if kinds and kinds <= {"relative", "busy"}:
             return True  # said in so many words ("我是她闺女", "我在开车")
         if expectation.read_back and "deny" in kinds and kinds <= {"deny", "correct_slot"}:
