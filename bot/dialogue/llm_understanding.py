@@ -280,6 +280,6 @@ def _merged(llm: list[Command], local: list[Command]) -> list[Command]:
         c
         for c in local
         if (c.kind in VALUE_KINDS and c.slot not in taken)
-        or (c.kind in ("emergency", "escalate") and c.kind not in kinds)
+        or (c.kind in ("emergency", "escalate", "dont_know") and c.kind not in kinds)
     ]
     return [*llm, *extra]

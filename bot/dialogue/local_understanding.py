@@ -277,8 +277,8 @@ class LocalUnderstanding:
         for flow_name, words in self._category_words.items():
             if any(word in text for word in words):
                 return Command(kind="start_flow", flow=flow_name), True
-        if POLICY_CUES.search(text):
-            return Command(kind="ask_knowledge", question=text), False
+        if POLICY_CUES.search(text):  # "我想办个营业执照": the knowledge base decides
+            return Command(kind="ask_knowledge", question=text), True
         if self._complaint_flow and len(plain(text)) >= MIN_QUESTION_CHARS:
             return Command(kind="start_flow", flow=self._complaint_flow), False
         return Command(kind="out_of_scope"), False
@@ -323,7 +323,7 @@ class LocalUnderstanding:
             return not expectation.read_back or "deny" not in kinds  # a "no" needs its reason
         if expectation.awaiting == "menu" and kinds <= {"start_flow", "ask_knowledge"} and kinds:
             return self.routing(text)[1]  # an explicit cue decided; a fallback guess did not
-        if kinds == {"dont_know"} and expectation.slot is not None:
+        if "dont_know" in kinds and kinds <= {"dont_know", "goodbye"} and expectation.slot:
             return not expectation.slot.required  # "没有了" to an optional question
         if kinds and kinds <= {"relative", "busy"}:
             return True  # said in so many words ("我是她闺女", "我在开车")

@@ -58,17 +58,15 @@ def test_llm_server_stopped_mid_chat(settings: Settings, cache_dir: Path, tmp_pa
     )
     try:
         read_turn(chat, timeout=120)  # greeting
-        say(chat, "我想办个营业执照")  # no clear cue: the LLM is asked
+        say(chat, "对门邻居养了条大狗 天天晚上叫 叫一宿")  # no cue: the LLM is asked
         turn = read_turn(chat, timeout=60)
-        assert turn["understood_by"] == "llm" and turn["events"][0]["grounded"] is True
+        assert turn["understood_by"] == "llm" and turn["flow"] == "complaint"
+        assert "哪一类" in turn["bot"]  # nothing in the account names the kind
         server.stop()  # the LLM goes away in the middle of the call
-        say(chat, "我想申请低保")
+        say(chat, "主要是影响休息")  # the rules are unsure; the LLM is gone
         turn = read_turn(chat, timeout=30)
         assert turn["understood_by"] == "local-fallback"
-        assert turn["events"][0]["sources"][0]["doc_id"] == "minimum-living-allowance"
-        say(chat, "我要投诉小区门口的垃圾好几天没人清理")
-        turn = read_turn(chat, timeout=30)
-        assert turn["flow"] == "complaint" and "地址" in turn["bot"]
+        assert turn["slots"]["category"] == "其他" and "地址" in turn["bot"]
         say(chat, "在南山区科技园路18号")
         assert read_turn(chat, timeout=30)["slots"]["address"] == "南山区科技园路18号"
     finally:
@@ -89,9 +87,9 @@ async def test_slow_llm_falls_back_within_its_budget() -> None:
     understanding = LLMUnderstanding(client, LocalUnderstanding(flow_set), flow_set)
     menu = Expectation("menu", "main")
     started = time.monotonic()
-    commands = await understanding.understand("我想办个营业执照", menu)
+    commands = await understanding.understand("对门邻居养了条大狗 天天晚上叫", menu)
     assert time.monotonic() - started < 2
-    assert commands == [Command(kind="ask_knowledge", question="我想办个营业执照")]
+    assert commands == [Command(kind="start_flow", flow="complaint")]
     assert understanding.fallbacks == 1
     await client.close()
     server.close()
