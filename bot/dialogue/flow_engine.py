@@ -50,6 +50,8 @@ NOT_ACCOUNT = {
     "address",
     "when",
 }
+# Slots whose answer is kept out of the account unless it is not an answer at all.
+TOLD_ELSEWHERE = {"address", "when"}
 HISTORY_TURNS = 4
 MAX_YES_NO_RETRIES = 2
 
@@ -160,8 +162,14 @@ class FlowSession:
             logger.exception("understanding failed on {!r}", utterance)
             commands = []
         state.heard.append(utterance)
-        if expectation.awaiting == "slot" and expectation.slot is not None:
-            if expectation.slot.type not in NOT_ACCOUNT and expectation.slot is not QUESTION:
+        slot = expectation.slot
+        if expectation.awaiting == "slot" and slot is not None and slot is not QUESTION:
+            # The problem told in answer to another question ("他家天天拍球" when asked where)
+            # is part of the account too; a plain answer to a place or time question is not.
+            told = slot.type in TOLD_ELSEWHERE and (
+                slot_type(slot).answer_value(utterance, slot, self._today()) is None
+            )
+            if slot.type not in NOT_ACCOUNT or told:
                 capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
 

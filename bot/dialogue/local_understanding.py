@@ -37,6 +37,8 @@ QUESTION_CUES = re.compile(
 )
 # Statements about a service the knowledge base covers ("我想办个居住证").
 POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷款|咨询|政策|手续|证明|补贴|备案")
+# Hesitations that look like questions ("怎么说呢").
+FILLERS = re.compile(r"怎么说呢|怎么讲呢|你说是吧|是吧|那个|呃|嗯")
 # A problem to report rather than a question to answer.
 PROBLEM_CUES = re.compile(
     r"投诉|举报|反映|坏了|不热|不亮|没人管|没人修|太吵|扰民|乱收费|乱停|乱扔|乱搭|乱建|占道|"
@@ -270,7 +272,7 @@ class LocalUnderstanding:
             return Command(kind="start_flow", flow=self._complaint_flow), True
         ranked = self._flows.classify(text)
         flow = ranked[0][0] if ranked and ranked[0][1] >= FLOW_THRESHOLD else None
-        if QUESTION_CUES.search(text) and flow != self._follow_up_flow:
+        if QUESTION_CUES.search(FILLERS.sub("", text)) and flow != self._follow_up_flow:
             return Command(kind="ask_knowledge", question=text), True
         if flow is not None:
             return Command(kind="start_flow", flow=flow), True

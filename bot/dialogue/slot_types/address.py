@@ -58,7 +58,9 @@ def corrected_address(old: str, correction: str) -> str | None:
 _CLAUSES = re.compile(r"[，。！？；、,.!?;：:]+")
 MAX_SAID_ADDRESS = 40
 _TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|那边)+$")
-_LEAD_IN = re.compile(r"^(?:在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)")
+_LEAD_IN = re.compile(
+    r"^(?:啊|呃|嗯|哦|那个|地址啊?|在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)+"
+)
 # A place has a name: two or more characters before a place unit, or a numbered building.
 _NAMED_PLACE = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:区|县|镇|乡|街道|大道|路|街|巷|弄|村|小区|花园|公寓|大厦|家园|苑|庭|城|"
@@ -129,6 +131,8 @@ class AddressType(SlotType):
         paraphrase, and must name a place."""
         said = re.sub(r"[\s，。,.]+", "", _arabic_numbers(utterance))
         value = re.sub(r"[\s，。,.]+", "", _arabic_numbers(value))
+        if value == self.answer_value(utterance, slot, today):
+            return value  # the rules' own reading of a direct answer
         if not (find_address(value) or plausible_address(value)):
             return None
         return value if value in said else None
