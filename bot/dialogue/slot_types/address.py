@@ -61,7 +61,7 @@ _TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|�
 _LEAD_IN = re.compile(
     r"^(?:啊|呃|嗯|哦|那个|地址啊?|在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)+"
 )
-# A place has a name: two or more characters before a place unit, or a numbered building.
+# A place has a name: two or more characters before a place unit ("科技园路", "湖滨站").
 _NAMED_PLACE = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:区|县|镇|乡|街道|大道|路|街|巷|弄|村|小区|花园|公寓|大厦|家园|苑|庭|城|"
     r"湾|广场|社区|市场|商场|公园|医院|学校|中学|小学|站|中心|大楼|桥)"
