@@ -6,7 +6,8 @@ real Redis under a private key prefix, real llama.cpp server for the `llm` backe
 conversation is scored on its `expect` block (bench/conversations/README.md); the figures are
 printed as JSON lines, the LLM's with their ratio to the local baseline of the same run.
 
-    .venv/bin/python -m bench.dialogue [--backends local,llm] [--kinds complaint,survey]
+    .venv/bin/python -m bench.dialogue [--backends local,llm] [--set tuning|heldout|all]
+                                       [--kinds complaint,survey]
                                        [--only NAME_SUBSTRING] [--limit N] [--verbose]
 """
 
@@ -36,6 +37,9 @@ from bot.dialogue.service import DialogueService
 from bot.tickets.ticket import Ticket
 
 CONVERSATIONS = Path(__file__).with_name("conversations")
+# The tuning set shaped the rules; the held-out set was written without reading them, so its
+# figures say whether the understanding generalises.
+SETS = {"tuning": ("*.yaml",), "heldout": ("heldout/*.yaml",), "all": ("*.yaml", "heldout/*.yaml")}
 
 
 def default_caller(name: str) -> str:
@@ -66,16 +70,20 @@ Event = dict[str, Any]
 
 
 def load_conversations(
+    conversation_set: str = "tuning",
     kinds: set[str] | None = None,
     only: str | None = None,
     limit: int | None = None,
     every: int = 1,
 ) -> list[Conversation]:
     conversations: list[Conversation] = []
-    for path in sorted(CONVERSATIONS.glob("*.yaml")):
+    paths = [
+        path for pattern in SETS[conversation_set] for path in sorted(CONVERSATIONS.glob(pattern))
+    ]
+    for path in paths:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         for conversation in loaded:
-            conversation["file"] = path.name
+            conversation["file"] = str(path.relative_to(CONVERSATIONS))
             conversations.append(conversation)
     names = Counter(c["name"] for c in conversations)
     duplicates = sorted(name for name, count in names.items() if count > 1)
@@ -513,7 +521,7 @@ def figures(outcomes: list[Outcome]) -> dict[str, float]:
     return values
 
 
-def report(results: dict[str, list[Outcome]]) -> None:
+def report(results: dict[str, list[Outcome]], conversation_set: str) -> None:
     measured = {backend: figures(outcomes) for backend, outcomes in results.items()}
     baseline = measured.get("local")
     for backend, values in measured.items():
@@ -522,6 +530,7 @@ def report(results: dict[str, list[Outcome]]) -> None:
             line: dict[str, Any] = {
                 "bench": "dialogue",
                 "backend": backend,
+                "set": conversation_set,
                 "figure": name,
                 "value": round(value, 3),
                 "conversations": count,
@@ -547,6 +556,13 @@ _JSON: dict[str, Any] = {"ensure_ascii": False, "default": str}
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--backends", default="local,llm", help="comma-separated: local,llm")
+    parser.add_argument(
+        "--set",
+        dest="conversation_set",
+        choices=sorted(SETS),
+        default="tuning",
+        help="tuning (bench/conversations/*.yaml), heldout (heldout/*.yaml) or all",
+    )
     parser.add_argument("--kinds", default="", help="only these kinds, e.g. complaint,survey")
     parser.add_argument("--only", default="", help="only conversations whose name contains this")
     parser.add_argument("--limit", type=int, default=None, help="at most this many")
@@ -556,7 +572,9 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="transcripts on stderr")
     args = parser.parse_args()
     kinds = {k for k in args.kinds.split(",") if k} or None
-    conversations = load_conversations(kinds, args.only or None, args.limit, args.every)
+    conversations = load_conversations(
+        args.conversation_set, kinds, args.only or None, args.limit, args.every
+    )
     if not conversations:
         raise SystemExit("no conversation matches")
     results = {
@@ -564,7 +582,7 @@ def main() -> None:
         for backend in args.backends.split(",")
         if backend
     }
-    report(results)
+    report(results, args.conversation_set)
 
 
 if __name__ == "__main__":
