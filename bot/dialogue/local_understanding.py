@@ -33,7 +33,10 @@ MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
 COVERAGE_FOR_CERTAINTY = 0.6
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
-    r"怎么|如何|什么|哪里|哪儿|哪个|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥(?!的)|？|\?"
+    r"怎么|如何|什么|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥(?!的)|？|\?|"
+    # 哪 (上哪领), A-not-A (用不用, 是不是, 有没有), a clause ending in 不 or 了没 (能换不, 修了没)
+    r"(.)[不没]\1|(?<![我你他她还都也就要可])不(?:\s|$|[，,。])|了没(?:有)?(?:\s|$|[，,。])|哪(?!怕)|"
+    r"想问|问一下|问问|打听|请教"
 )
 # Statements about a service the knowledge base covers ("我想办个居住证").
 POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷款|咨询|政策|手续|证明|补贴|备案")
@@ -48,8 +51,12 @@ PROBLEM_CUES = re.compile(
     r"掉下来|砸到|不发|不退|克扣|扣钱|乱罚|(?:给|被|把).{0,6}停了"
 )
 FOLLOW_UP_CUES = re.compile(
-    r"(?:之前|上次|上回|前几天|前段时间|上周|上礼拜|上星期|上个月|去年|以前|早就|那天)"
-    r".{0,12}(?:反映|投诉|打过|报过|登记|提过|报修)|"
+    r"(?:之前|上次|上回|前几天|前些天|前些日子|前阵子|前段时间|上周|上礼拜|上星期|上个月|去年|以前|"
+    r"早就|那天)"
+    r".{0,12}(?:反映|投诉|打过|报过|报的|报了|登记|提过|报修|说过|打电话)|"
+    r"(?:反映|报|说)(?:过|的|了)(?:的)?(?:那个|那件)?事.{0,12}"
+    r"(?:咋样|怎么样|进展|结果|办结|没人|没见|没个?(?:回信|回音|回复|信儿|动静|下文))|"
+    r"查.{0,6}(?:我|我们)?(?:反映|报|投诉)(?:过|的)|"
     r"反映.{0,12}(?:咋样|怎么样|进展|结果|办结|没人)|办结|结案|说(?:是)?(?:已经)?处理(?:完|好)?了|"
     r"工单号|"
     r"工单.{0,4}(?:进度|状态|怎么样|处理到)|进度|催(?:一下|办|催)|怎么还没(?:人)?(?:处理|管|修|回复)|"
@@ -75,6 +82,21 @@ WRONG_PERSON = re.compile(
 BUSY = re.compile(
     r"在开车|开车呢|在开会|开会呢|在忙|正忙|忙着|没空|晚点|晚些|回头再|改天|等会|一会儿再|下次再"
 )
+# A person asked for in so many words ("让接线员来接", "有没有真人", "对 要人").
+PERSON_REQUEST = re.compile(
+    r"人工|真人|接线员|话务员|客服人员|值班的人|"
+    r"(?:找|要|换)(?:个|一个)?(?:活)?人(?:来|跟我说|接|听)?(?:\s|$|吧|啊|呀|[，,。])|"
+    r"不(?:想|要|愿意)?(?:跟|和|同)机器|机器人?.{0,4}(?:听不懂|说不清|没用|不行)"
+)
+# Nothing more to ask: the end of the call after a task ("没别的了", "好的 知道了 谢谢").
+NOTHING_MORE = re.compile(
+    r"没(?:有)?(?:别的|其他|其它|啥|什么)(?:事|事情|问题|要问的)?(?:了|啦)?|没事(?:了|啦)|没有了|没了|"
+    r"就这些|就这样|不用了"
+)
+THANKS = re.compile(r"(?:知道|明白|清楚|懂)了|谢谢|多谢|麻烦你了|辛苦了")
+MAX_CLOSING_REST_CHARS = 2
+# What is left of a closing utterance that would still be a request ("谢谢，另外我想问…").
+ACKNOWLEDGEMENTS = re.compile(r"[好行嗯哦噢啊呀的吧那嘞哈谢啦了\s，。,.!！]+")
 # The caller takes their name back: the work order stays anonymous.
 ANONYMOUS = re.compile(
     r"不想留名|不留名|名字(?:就)?别写|别写(?:我的?)?名字|匿名|不用写名字|名字就不留"
@@ -145,6 +167,8 @@ class LocalUnderstanding:
         for reason, words in self._escalations.items():
             if any(word in text for word in words):
                 return [*commands, Command(kind="escalate", value=reason)]
+        if PERSON_REQUEST.search(text):
+            return [*commands, Command(kind="request_human")]
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:
             commands.append(Command(kind=ranked[0][0]))  # type: ignore[arg-type]
@@ -155,6 +179,16 @@ class LocalUnderstanding:
         if answer is None:
             return None
         return Command(kind="affirm" if answer else "deny")
+
+    def closing(self, text: str, thanks: bool = True) -> bool:
+        """The caller has nothing more ("没别的了"; with `thanks`, also "好的 知道了 谢谢") and
+        asks nothing else. Thanks alone is no "no" to a consent question."""
+        if not (NOTHING_MORE.search(text) or (thanks and THANKS.search(text))):
+            return False
+        rest = ACKNOWLEDGEMENTS.sub("", THANKS.sub("", NOTHING_MORE.sub("", FILLERS.sub("", text))))
+        return len(rest) <= MAX_CLOSING_REST_CHARS and not (
+            QUESTION_CUES.search(rest) or PROBLEM_CUES.search(rest)
+        )
 
     # -- answers to the bot's questions ---------------------------------------------------------
 
@@ -216,6 +250,8 @@ class LocalUnderstanding:
             if fixes:
                 return [Command(kind="deny"), *fixes]
             return [answer] if answer else []
+        if self.closing(text, thanks=False):  # "行 我知道了 没别的了": no more, thanks
+            return [Command(kind="deny")]
         if RELATIVE.search(text):
             return [Command(kind="relative")]
         if WRONG_PERSON.search(text):
@@ -302,6 +338,9 @@ class LocalUnderstanding:
         if any(c.kind == "emergency" and c.value == "certain" for c in special):
             return special
         match expectation.awaiting:
+            case "menu" if expectation.anything_else and self.closing(text):
+                special = [c for c in special if c.kind != "goodbye"]
+                answer = [Command(kind="goodbye")]
             case "confirm":
                 answer = self._closed_answer(text, expectation)
             case "slot":
@@ -331,6 +370,8 @@ class LocalUnderstanding:
             return True  # said in so many words ("我是她闺女", "我在开车")
         if expectation.read_back and "deny" in kinds and kinds <= {"deny", "correct_slot"}:
             return True  # a no with the right value, read by the certain extractors
+        if kinds == {"goodbye"} and expectation.anything_else and self.closing(text):
+            return True
         if kinds == {"goodbye"} or kinds == {"repeat"}:
             return len(short) <= MAX_EXACT_ANSWER_CHARS
         slot = expectation.slot

@@ -95,7 +95,8 @@ async def run_confirm(c: Conversation, frame: FlowFrame, step: ConfirmStep) -> O
 
 async def run_menu(c: Conversation, frame: FlowFrame, step: MenuStep) -> Outcome:
     prompt = c.prompts.anything_else if c.resumed else step.menu
-    return c.ask(Expectation("menu", frame.flow.name), render(prompt, c.values(frame)))
+    expectation = Expectation("menu", frame.flow.name, anything_else=c.resumed)
+    return c.ask(expectation, render(prompt, c.values(frame)))
 
 
 async def run_branch(c: Conversation, frame: FlowFrame, step: BranchStep) -> Outcome:

@@ -29,6 +29,8 @@ class Expectation:
     history: tuple[str, ...] = ()
     # A read-back (a confirm step over collected values), not a consent question.
     read_back: bool = False
+    # The menu after a task ("还有其他可以帮您的吗"): "没别的了" ends the call.
+    anything_else: bool = False
 
 
 class Understanding(Protocol):

@@ -145,3 +145,42 @@ def test_fast_path_certainty_is_per_extractor(local: LocalUnderstanding, flow_se
     guess = "对门邻居养了条大狗 天天晚上叫"  # no cue: taken as a problem, but only a guess
     assert not local.certain(guess, menu, local.read(guess, menu))
     assert local.certain("转人工", menu, local.read("转人工", menu))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我那个社保卡掉了 在咱们这能补不",  # a clause ending in 不
+        "公积金是不是得先开个证明",  # A-not-A
+        "孩子上学报名得上哪报去",  # 哪
+        "我想问个事 居住证过期了还管用不",
+    ],
+)
+def test_colloquial_questions_go_to_the_knowledge_base(
+    local: LocalUnderstanding, text: str
+) -> None:
+    assert local.route(text).kind == "ask_knowledge"
+
+
+def test_nothing_more_after_a_task_ends_the_call(local: LocalUnderstanding) -> None:
+    after_task = Expectation("menu", "main", anything_else=True)
+    for text in ("嗯 那行 没别的事了", "好嘞 明白了 谢谢你啊", "就这些 麻烦你了"):
+        assert local.read(text, after_task) == [Command(kind="goodbye")], text
+        assert local.certain(text, after_task, [Command(kind="goodbye")]), text
+    assert local.read("谢谢 另外我还想问下公积金咋提", after_task)[0].kind == "ask_knowledge"
+    # At the first menu the same words are not a goodbye read from a task's end.
+    assert local.read("没别的事了", Expectation("menu", "main")) != [Command(kind="goodbye")]
+
+
+def test_no_more_declines_an_offer_but_thanks_alone_does_not(local: LocalUnderstanding) -> None:
+    offer = Expectation("confirm", "policy_qa", prompt="需要为您转接人工客服吗？")
+    assert local.read("好 我清楚了 不用了", offer) == [Command(kind="deny")]
+    thanks = local.read("好的 谢谢", offer)
+    assert Command(kind="affirm") in thanks and Command(kind="deny") not in thanks
+
+
+@pytest.mark.parametrize(
+    "text", ["机器说不明白 你让值班的人来接", "有没有真人啊 我跟机器说不清", "你给我换个人"]
+)
+def test_a_person_asked_for_in_plain_words(local: LocalUnderstanding, text: str) -> None:
+    assert Command(kind="request_human") in local.read(text, Expectation("menu", "main"))
