@@ -1,5 +1,5 @@
 """The side effects of flows, behind one small protocol: work orders, survey answers,
-follow-ups on earlier requests (Redis) and knowledge answers.
+follow-ups on earlier requests (Redis), knowledge answers and values read by meaning.
 
 The session decides *when*; these decide *how*. Unit tests give the session fakes of them.
 """
@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from loguru import logger
 
+from bot.dialogue.meaning_match import MeaningMatcher
 from bot.knowledge.answers import KnowledgeAnswer
 from bot.redis_guard import StoreUnavailable
 from bot.tickets.store import TicketStore
@@ -66,6 +67,10 @@ class Effects(Protocol):
 
     async def answer(self, question: str) -> KnowledgeAnswer: ...
 
+    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+        """The value `text` clearly means (enum slots with `infer_from_account`), or None."""
+        ...
+
 
 class KnowledgeAnswerer(Protocol):
     def answer(self, question: str) -> KnowledgeAnswer: ...
@@ -81,8 +86,10 @@ class HotlineEffects:
         departments: dict[str, str],
         default_department: str,
         summarizer: Summarizer | None = None,
+        meaning: MeaningMatcher | None = None,
     ) -> None:
         self._store = store
+        self._meaning = meaning
         self._knowledge = knowledge
         self._departments = departments
         self._default_department = default_department
@@ -167,6 +174,11 @@ class HotlineEffects:
 
     async def answer(self, question: str) -> KnowledgeAnswer:
         return await asyncio.to_thread(self._knowledge.answer, question)
+
+    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+        if self._meaning is None:
+            return None
+        return await asyncio.to_thread(self._meaning.closest, values, text)
 
     async def close(self) -> None:
         """Let summaries being written finish (a worker stopping)."""

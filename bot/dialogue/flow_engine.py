@@ -108,7 +108,7 @@ class FlowSession:
     ) -> None:
         self.flow_set = flow_set
         self.understanding = understanding
-        self._effects = effects
+        self.effects = effects
         self._today = today
         self._behaviour = flow_set.behaviour
         self.prompts = self._behaviour.prompts
@@ -621,10 +621,10 @@ class FlowSession:
         return WAIT
 
     async def act(self, step: ActionStep, frame: FlowFrame) -> bool:
-        return await run_action(step, frame, self.state, self._effects)
+        return await run_action(step, frame, self.state, self.effects)
 
     async def answer_question(self, question: str) -> bool:
-        answer = await self._effects.answer(question)
+        answer = await self.effects.answer(question)
         self.state.events.append(
             Answered(
                 question,

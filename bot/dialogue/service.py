@@ -16,10 +16,12 @@ from bot.dialogue.effects import HotlineEffects
 from bot.dialogue.flow_engine import FlowEngine
 from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
+from bot.dialogue.meaning_match import MeaningMatcher
 from bot.dialogue.understanding import Understanding
 from bot.dialogue.work_order_summary import LLMWorkOrderSummary
 from bot.flows.flow_set import FlowLibrary, FlowSet
 from bot.knowledge.answers import KnowledgeBase
+from bot.knowledge.dense_index import default_encoder
 from bot.llm.client import LLMClient
 from bot.llm.llama_server import LlamaServer
 from bot.tickets.store import TicketStore
@@ -65,6 +67,7 @@ class DialogueService:
             settings.tickets.departments,
             settings.tickets.default_department,
             LLMWorkOrderSummary(self.llm) if self.llm is not None else None,
+            MeaningMatcher(default_encoder()),
         )
         self.engine = FlowEngine(self.flows.current, self._understanding, self.effects)
 

@@ -42,6 +42,7 @@ class Conversation(Protocol):
     state: SessionState
     resumed: bool
     prompts: GlobalPrompts
+    effects: Effects
 
     def values(self, frame: FlowFrame) -> dict[str, Any]: ...
 
@@ -77,6 +78,14 @@ async def run_collect(c: Conversation, frame: FlowFrame, step: CollectStep) -> O
     if name is None:
         frame.pc += 1
         return NEXT
+    slot = frame.flow.slots[name]
+    if slot.infer_from_account and slot.values and frame.account:
+        named = {v: words for v, words in slot.values.items() if v != slot.fallback}
+        account = "，".join(frame.account)
+        value = await c.effects.closest_value(named, account)
+        if value is not None:
+            frame.store(name, value, account)
+            return NEXT
     return c.ask_slot(frame, name)
 
 

@@ -54,11 +54,20 @@ class Slot(_Strict):
         default=None,
         description="enum only: the value stored when the caller's words fit none (e.g. 其他)",
     )
+    infer_from_account: bool = Field(
+        default=False,
+        description=(
+            "enum only: when the caller's account names none of the values' words, take the "
+            "value it clearly means (by meaning) instead of asking; a read-back should name it"
+        ),
+    )
 
     @model_validator(mode="after")
     def _enum_needs_values(self) -> Slot:
         if (self.type == "enum") != bool(self.values):
             raise ValueError("'values' is required for enum slots and only allowed for them")
+        if self.infer_from_account and self.type != "enum":
+            raise ValueError("'infer_from_account' is only allowed for enum slots")
         if self.fallback is not None and self.fallback not in (self.values or {}):
             raise ValueError(f"'fallback' {self.fallback!r} is not one of the slot's values")
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ class ScriptedUnderstanding:
 
 
 class FakeEffects:
-    def __init__(self) -> None:
+    def __init__(self, meant: str | None = None) -> None:
+        self.meant = meant  # the value closest_value finds by meaning
         self.tickets: dict[str, Ticket] = {}
         self.drafts: list[WorkOrderDraft] = []
         self.follow_ups: list[tuple[str, str]] = []
@@ -90,6 +92,9 @@ class FakeEffects:
 
     async def answer(self, question: str) -> KnowledgeAnswer:
         return KnowledgeAnswer(grounded="居住证" in question, text=f"答：{question}")
+
+    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+        return self.meant if self.meant in values else None
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +249,23 @@ async def test_unknown_category_falls_back_and_never_transfers(flow_set: FlowSet
     reply = said(await conversation.handle("说不上来"))
     assert conversation.slots["category"] == "其他"
     assert "地址" in reply and not conversation.ended
+
+
+async def test_a_category_meant_but_not_named_is_taken_and_read_back(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "我想反映个事": [cmd("start_flow", flow="complaint")],
+            "包工头干完活就跑了，一分钱没结": [],
+        },
+        FakeEffects(meant="劳动保障"),
+    )
+    await conversation.start()
+    await conversation.handle("我想反映个事")
+    reply = said(await conversation.handle("包工头干完活就跑了，一分钱没结"))
+    assert "哪一类" not in reply and "地址" in reply
+    assert conversation.slots["category"] == "劳动保障"
+    assert "包工头" in conversation.state.frame.evidence["category"]
 
 
 async def test_survey_answer_volunteered_before_its_question_is_kept(flow_set: FlowSet) -> None:
