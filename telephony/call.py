@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -39,6 +40,19 @@ def outcome_of_status(status: int) -> CallOutcome:
     return CallOutcome.REJECTED
 
 
+@dataclass(frozen=True)
+class Referral:
+    """How a blind transfer went: whether the peer accepted the REFER, and the final status —
+    the REFER's refusal, or (accepted) the transfer target's answer."""
+
+    accepted: bool
+    status: int
+
+    @property
+    def answered(self) -> bool:
+        return self.accepted and 200 <= self.status < 300
+
+
 def user_part(uri: str) -> str:
     """The number or name in a SIP URI or name-addr (`"x" <sip:0101@host>` → 0101)."""
     text = uri.strip()
@@ -60,7 +74,7 @@ class SipCall:
         direction: Literal["inbound", "outbound"],
         rtp: RtpStream,
         send_bye: Callable[[], object],
-        refer: Callable[[str], Awaitable[int]],
+        refer: Callable[[str, float], Awaitable[Referral]],
         headers: dict[str, str] | None = None,
     ) -> None:
         self.dialog = dialog
@@ -105,7 +119,6 @@ class SipCall:
             self._send_bye()
         await self.finish(reason)
 
-    async def transfer(self, target: str) -> bool:
-        """Blind transfer (REFER): True once the far end reports the target answered."""
-        status = await self._refer(target)
-        return 200 <= status < 300
+    async def transfer(self, target: str, wait_s: float) -> Referral:
+        """Blind transfer (REFER), waiting up to `wait_s` for the target to answer."""
+        return await self._refer(target, wait_s)

@@ -11,36 +11,40 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from aiosipua import (
-    IncomingCall,
-    OutgoingCall,
-    SipDigestAuth,
-    SipRequest,
-    SipUAS,
-)
+from aiosipua import IncomingCall, OutgoingCall, SipDigestAuth, SipRequest
 
-from telephony import sdp
+from telephony import sdp, sip_message
 from telephony.admission import Admission, Refusal
 from telephony.bridge import bridge
-from telephony.call import CallOutcome, SipCall, outcome_of_status
+from telephony.call import CallOutcome, Referral, SipCall, outcome_of_status
 from telephony.digest import DigestGuard
 from telephony.rtp_stream import RtpPorts, RtpStream
 from telephony.uac import Uac
+from telephony.uas import Uas
 from telephony.udp_transport import UdpTransport
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "hotline12345"
-TRANSFER_TIMEOUT_S = 30.0
 
 
 class TransferOutcome(StrEnum):
     REFERRED = "referred"  # the far end took the call to the target itself (REFER)
     BRIDGED = "bridged"  # REFER refused: the bot called the target and joined the two
     FAILED = "failed"  # the target could not be reached either way
+
+
+@dataclass
+class _Referring:
+    """A REFER in flight: `accepted` once the peer took it (2xx or a NOTIFY)."""
+
+    done: asyncio.Future[int] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    accepted: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,14 @@ class SipEndpoint:
         self.host = host
         self.advertised_host = advertised_host
         self._transport = UdpTransport(local_addr=(host, port))
-        self._ports = ports
+        self.ports = ports
         self._admission = admission
         self._digest = digest
         self._uac: Uac | None = None
-        self._uas: SipUAS | None = None
+        self._uas: Uas | None = None
         self._answering: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._transfers: dict[str, asyncio.Future[int]] = {}
+        self._transfers: dict[str, _Referring] = {}
         self.calls: dict[str, SipCall] = {}
         self.on_call: Callable[[SipCall], Awaitable[None]] | None = None
 
@@ -87,10 +91,15 @@ class SipEndpoint:
     def signalling_addr(self) -> tuple[str, int]:
         return self.advertised_host, self.port
 
+    @property
+    def active_calls(self) -> int:
+        """Calls answered or being answered: what the call limit counts."""
+        return len(self.calls) + len(self._answering)
+
     async def start(self) -> None:
         self._uac = Uac(self._transport, advertised_addr=self.signalling_addr)
-        self._uac.on_refer_response = self._transfer_progress
-        uas = SipUAS(
+        self._uac.on_refer_response = self._refer_answered
+        uas = Uas(
             self._transport,
             user_agent=USER_AGENT,
             uac=self._uac,
@@ -102,7 +111,7 @@ class SipEndpoint:
         uas.on_cancel = self._cancel
         uas.on_ack_timeout = self._media_lost
         uas.on_session_expired = self._media_lost
-        uas.on_transfer_progress = self._transfer_progress
+        uas.on_transfer_progress = self._target_answered
         await uas.start()
         self._uas = uas
         logger.info("SIP listening on %s:%d (udp)", self.host, self.port)
@@ -136,7 +145,7 @@ class SipEndpoint:
         call.dialog.terminate()
 
     def _invite(self, call: IncomingCall) -> None:
-        refusal = self._admission.check(call.source_addr[0], len(self.calls) + len(self._answering))
+        refusal = self._admission.check(call.source_addr[0], self.active_calls)
         if refusal is not None:
             logger.warning(
                 "INVITE %s from %s refused: %d", call.call_id, call.source_addr, refusal.status
@@ -152,7 +161,7 @@ class SipEndpoint:
             self._refuse(
                 call,
                 Refusal(488, "Not Acceptable Here"),
-                Warning='399 hotline "SDP offer required"',
+                Warning=sip_message.warning("SDP offer required"),
             )
             return
         task = asyncio.get_running_loop().create_task(
@@ -165,23 +174,27 @@ class SipEndpoint:
         assert call.sdp_offer is not None
         call.ringing()
         try:
-            port = await self._ports.take()
+            port = await self.ports.take()
         except RuntimeError:
             self._refuse(call, Refusal(503, "Service Unavailable", retry_after_s=5))
             return
         try:
             answer, media = sdp.answer_offer(call.sdp_offer, self.advertised_host, port)
-            rtp = await RtpStream.open(self.host, port, self._ports, media)
+            rtp = await RtpStream.open(
+                self.host, port, self.ports, media, signalling_host=call.source_addr[0]
+            )
         except (sdp.SdpError, OSError) as exc:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             logger.warning("INVITE %s: no media: %s", call.call_id, exc)
-            self._refuse(call, Refusal(488, "Not Acceptable Here"))
+            self._refuse(
+                call, Refusal(488, "Not Acceptable Here"), Warning=sip_message.warning(str(exc))
+            )
             return
         except asyncio.CancelledError:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             raise
         except Exception:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             logger.exception("INVITE %s could not be answered", call.call_id)
             self._refuse(call, Refusal(500, "Server Internal Error"))
             return
@@ -191,7 +204,9 @@ class SipEndpoint:
             direction="inbound",
             rtp=rtp,
             send_bye=call.hangup,
-            refer=lambda target: self._refer(call.dialog.call_id, call.source_addr, target),
+            refer=lambda target, wait_s: self._refer(
+                call.dialog.call_id, call.source_addr, target, wait_s
+            ),
             headers=call.x_headers,
         )
         self.calls[call.call_id] = sip_call
@@ -269,7 +284,7 @@ class SipEndpoint:
     ) -> DialResult:
         """Call `target` (a SIP URI) through `proxy`; return once it is answered or not."""
         assert self._uac is not None
-        port = await self._ports.take()
+        port = await self.ports.take()
         offer = sdp.make_offer(self.advertised_host, port)
         from_uri = f"sip:{caller}@{self.advertised_host}"
         outgoing = self._uac.send_invite(
@@ -282,17 +297,17 @@ class SipEndpoint:
         try:
             await outgoing.wait_answered(timeout=ring_timeout_s)
         except TimeoutError:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             if ringing.is_set():
                 outgoing.cancel(self._uac)
                 return DialResult(CallOutcome.NO_ANSWER)
             return DialResult(CallOutcome.FAILED)
         except RuntimeError:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             status = final[0] if final else 500
             return DialResult(outcome_of_status(status), status)
         except asyncio.CancelledError:
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             outgoing.cancel(self._uac)
             raise
         return await self._connected(outgoing, port)
@@ -304,10 +319,12 @@ class SipEndpoint:
             if outgoing.sdp_answer is None:
                 raise sdp.SdpError("the 200 OK carried no SDP answer")
             media = sdp.read_answer(outgoing.sdp_answer)
-            rtp = await RtpStream.open(self.host, port, self._ports, media)
+            rtp = await RtpStream.open(
+                self.host, port, self.ports, media, signalling_host=outgoing.remote_addr[0]
+            )
         except (sdp.SdpError, OSError) as exc:
             logger.warning("call %s answered without usable media: %s", outgoing.call_id, exc)
-            await self._ports.give_back(port)
+            await self.ports.give_back(port)
             outgoing.hangup(uac)
             return DialResult(CallOutcome.FAILED, 200)
         call = SipCall(
@@ -315,7 +332,9 @@ class SipEndpoint:
             direction="outbound",
             rtp=rtp,
             send_bye=lambda: outgoing.hangup(uac),
-            refer=lambda target: self._refer(outgoing.call_id, outgoing.remote_addr, target),
+            refer=lambda target, wait_s: self._refer(
+                outgoing.call_id, outgoing.remote_addr, target, wait_s
+            ),
         )
         self.calls[call.id] = call
         return DialResult(CallOutcome.ANSWERED, 200, call)
@@ -332,11 +351,21 @@ class SipEndpoint:
         ring_timeout_s: float = 30.0,
     ) -> TransferOutcome:
         """Hand `call` to `target`: blind transfer first; if the peer refuses REFER, call the
-        target and bridge the two (the bot stays in the media path until either hangs up)."""
-        if await call.transfer(target):
+        target and bridge the two (the bot stays in the media path until either hangs up).
+        A target that fails after the peer accepted the REFER is not dialled again."""
+        referral = await call.transfer(target, ring_timeout_s)
+        if referral.answered:
             await call.hangup("transferred")
             return TransferOutcome.REFERRED
-        logger.info("call %s: REFER refused, bridging to %s", call.id, target)
+        if referral.accepted:
+            logger.warning(
+                "call %s: transfer to %s failed at the target: %d",
+                call.id,
+                target,
+                referral.status,
+            )
+            return TransferOutcome.FAILED
+        logger.info("call %s: REFER refused (%d), bridging to %s", call.id, referral.status, target)
         dialled = await self.dial(
             target,
             proxy=proxy,
@@ -350,25 +379,38 @@ class SipEndpoint:
         call.bridge = self._spawn(bridge(call, dialled.call), f"bridge-{call.id}")
         return TransferOutcome.BRIDGED
 
-    async def _refer(self, call_id: str, remote: tuple[str, int], target: str) -> int:
-        """Send REFER and wait for the final word: a refusal or the NOTIFY of the new leg."""
+    async def _refer(
+        self, call_id: str, remote: tuple[str, int], target: str, wait_s: float
+    ) -> Referral:
+        """Send REFER and wait up to `wait_s` for the final word: the REFER's refusal, or the
+        target's answer from a NOTIFY (408 when neither came)."""
         assert self._uac is not None
         call = self.calls.get(call_id)
         if call is None:
-            return 481
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._transfers[call_id] = done
+            return Referral(accepted=False, status=481)
+        referring = self._transfers[call_id] = _Referring()
         try:
             self._uac.send_refer(call.dialog, target, remote)
-            return await asyncio.wait_for(done, TRANSFER_TIMEOUT_S)
+            status = await asyncio.wait_for(referring.done, wait_s)
         except TimeoutError:
-            return 408
+            status = 408
         finally:
             self._transfers.pop(call_id, None)
+        return Referral(accepted=referring.accepted, status=status)
 
-    def _transfer_progress(self, call_id: str, status: int, _reason: str = "") -> None:
-        """REFER refused (≥ 300), or the transfer target's final answer from a NOTIFY."""
-        done = self._transfers.get(call_id)
-        # 202 is the REFER itself accepted: the NOTIFY with the target's answer follows.
-        if done is not None and not done.done() and status >= 200 and status != 202:
-            done.set_result(status)
+    def _refer_answered(self, call_id: str, status: int) -> None:
+        """The peer's final response to our REFER: 2xx accepts it, anything else refuses."""
+        referring = self._transfers.get(call_id)
+        if referring is None or referring.done.done():
+            return
+        if 200 <= status < 300:
+            referring.accepted = True
+        else:
+            referring.done.set_result(status)
+
+    def _target_answered(self, call_id: str, status: int, _reason: str = "") -> None:
+        """A NOTIFY with the transfer target's answer (a sipfrag); the final one decides."""
+        referring = self._transfers.get(call_id)
+        if referring is not None and not referring.done.done() and status >= 200:
+            referring.accepted = True
+            referring.done.set_result(status)

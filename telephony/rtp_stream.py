@@ -4,17 +4,22 @@ Inbound packets pass aiortp's jitter buffer (reordering, loss concealment) and a
 8 kHz 16-bit PCM; RFC 4733 telephone-events arrive as digits. Outbound PCM is queued and sent
 on a 20 ms media clock with continuous timestamps and a marker bit on each talkspurt; the
 queue can be dropped at once when the caller barges in. Media is symmetric: replies go to
-where the peer's packets come from, not only to the address its SDP named.
+where the peer's packets come from, not only to the address its SDP named — but, as SBCs do,
+only the first packet from the SDP's host or the signalling's host (NAT) sets that address:
+packets from anywhere else are dropped, so nobody can redirect the bot's side of a call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from aiortp import RTPSession
-from aiortp.dtmf import DTMF_EVENTS
+from aiortp.dtmf import DTMF_EVENTS, DtmfReceiver
+from aiortp.packet import RtpPacket
 from aiortp.port_allocator import PortAllocator
 
 from telephony.sdp import Media
@@ -28,11 +33,57 @@ JITTER_PREFETCH = 2
 JITTER_CAPACITY = 16
 DIGIT_MS = 160
 DIGIT_VOLUME = 10  # -10 dBm0, a typical keypad level
+EVENT_BYTES = 4  # RFC 4733 §2.3: event, E/R/volume, duration
+
+logger = logging.getLogger(__name__)
+
+
+class SourceLatch:
+    """Which packets are the peer's: the first one from one of `hosts` (the SDP's address,
+    the signalling's source) fixes the address; packets from anywhere else are dropped."""
+
+    def __init__(self, hosts: Iterable[str]) -> None:
+        self.dropped = 0
+        self.reopen(hosts)
+
+    def reopen(self, hosts: Iterable[str]) -> None:
+        """Latch anew (a re-INVITE named another address)."""
+        self._hosts = set(hosts)
+        self.address: tuple[str, int] | None = None
+
+    def admits(self, addr: tuple[str, int]) -> bool:
+        if self.address is None and addr[0] in self._hosts:
+            self.address = addr
+        if addr == self.address:
+            return True
+        self.dropped += 1
+        if self.dropped == 1:
+            logger.warning("RTP from %s dropped: the stream is latched to %s", addr, self.address)
+        return False
+
+
+class _EventReceiver(DtmfReceiver):
+    """aiortp's digit receiver, minus its ValueError on payloads shorter than an event."""
+
+    def handle_packet(self, packet: RtpPacket) -> None:
+        if len(packet.payload) >= EVENT_BYTES:
+            super().handle_packet(packet)
 
 
 class _PacedSession(RTPSession):
-    """aiortp's paced session, plus a look at and a way to drop its send queue, and
-    telephone-events stamped on the media clock (aiortp's own sender stamps them 0)."""
+    """aiortp's paced session, plus a look at and a way to drop its send queue,
+    telephone-events stamped on the media clock (aiortp's own sender stamps them 0), and
+    only the latched source's packets let in."""
+
+    latch: SourceLatch | None = None  # set right after binding; nothing is let in before
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._dtmf_receiver = _EventReceiver(self._dispatch_dtmf)
+
+    def _handle_rtp(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.latch is not None and self.latch.admits(addr):
+            super()._handle_rtp(data, addr)
 
     def queued_frames(self) -> int:
         return self._paced_sender.queue_depth if self._paced_sender is not None else 0
@@ -57,15 +108,23 @@ class RtpPorts:
 
     def __init__(self, first: int, last: int) -> None:
         self._allocator = PortAllocator((first, last))
+        self._taken: set[int] = set()
+
+    @property
+    def in_use(self) -> int:
+        """Pairs handed out and not given back (a leak shows here)."""
+        return len(self._taken)
 
     async def take(self) -> int:
         try:
             port, _ = await self._allocator.allocate()
         except RuntimeError as exc:
             raise RuntimeError("no free RTP port left in the configured range") from exc
+        self._taken.add(port)
         return port
 
     async def give_back(self, port: int) -> None:
+        self._taken.discard(port)
         await self._allocator.release(port)
 
 
@@ -73,8 +132,17 @@ class RtpStream:
     """Send and receive one call's audio; `on_audio` and `on_dtmf` report what arrives, and
     each of `monitors` is shown every frame that arrives (inbound) or is sent (listen-in)."""
 
-    def __init__(self, session: _PacedSession, port: int, ports: RtpPorts, media: Media) -> None:
+    def __init__(
+        self,
+        session: _PacedSession,
+        port: int,
+        ports: RtpPorts,
+        media: Media,
+        signalling_host: str,
+    ) -> None:
         self._session = session
+        self._signalling_host = signalling_host
+        self._latch = session.latch = SourceLatch({media.remote[0], signalling_host})
         self._ports = ports
         self._pending = b""
         self._closed = False
@@ -87,8 +155,11 @@ class RtpStream:
         session.on_dtmf = self._digit_arrived
 
     @classmethod
-    async def open(cls, local_ip: str, port: int, ports: RtpPorts, media: Media) -> RtpStream:
-        """Bind `port` (taken from `ports`) and start the media clock towards `media.remote`."""
+    async def open(
+        cls, local_ip: str, port: int, ports: RtpPorts, media: Media, *, signalling_host: str
+    ) -> RtpStream:
+        """Bind `port` (taken from `ports`) and start the media clock towards `media.remote`;
+        the stream latches onto packets from the SDP's host or `signalling_host`."""
         session = await _PacedSession.create(
             local_addr=(local_ip, port),
             remote_addr=media.remote,
@@ -101,7 +172,7 @@ class RtpStream:
             symmetric_rtp=True,
         )
         assert isinstance(session, _PacedSession)
-        return cls(session, port, ports, media)
+        return cls(session, port, ports, media, signalling_host)
 
     def _audio_arrived(self, pcm: bytes, _timestamp: int) -> None:
         for monitor in tuple(self.monitors):
@@ -158,6 +229,11 @@ class RtpStream:
             if not end:
                 await asyncio.sleep(FRAME_MS / 1000)
 
+    @property
+    def dropped_packets(self) -> int:
+        """Packets from sources other than the latched one (hijack attempts, strays)."""
+        return self._latch.dropped
+
     def update(self, media: Media) -> None:
         """A re-INVITE moved the peer or put the call on (or off) hold."""
         self.media = media
@@ -165,6 +241,7 @@ class RtpStream:
             self.clear()
         else:
             self._session.update_remote(media.remote)
+            self._latch.reopen({media.remote[0], self._signalling_host})
 
     async def close(self) -> None:
         if self._closed:

@@ -6,6 +6,8 @@ offer is refused by answering without it (or, if nothing is left, with 488).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import time
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ __all__ = [
     "Media",
     "SdpError",
     "answer_offer",
+    "canonical",
     "make_offer",
     "parse",
     "read_answer",
@@ -53,12 +56,38 @@ class Media:
     """The peer put us on hold (sendonly/inactive or a 0.0.0.0 address): send nothing."""
 
 
+# RFC 4566 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...; the bot uses the
+# first port, so the count is dropped before aiosipua's parser (which reads the port as an int).
+_PORT_COUNT = re.compile(r"^(m=\S+ \d+)/\d+(?= )", re.MULTILINE)
+_RTPMAP = re.compile(r"\d{1,3} [^\s/]+/\d+(/\d+)?")
+_RTP_PROFILES = ("RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF")
+
+
+def canonical(text: str) -> str:
+    """The body as aiosipua's parser reads it: port counts (`15162/2`) dropped."""
+    return _PORT_COUNT.sub(r"\1", text)
+
+
+def _check_media(sdp: SdpMessage) -> None:
+    """What aiosipua's parser lets through silently: RTP formats that are not payload type
+    numbers, and rtpmap lines without `<pt> <name>/<rate>`."""
+    for media in sdp.media:
+        if media.proto.upper() in _RTP_PROFILES:
+            bad = [fmt for fmt in media.formats if not (fmt.isdigit() and int(fmt) < 128)]
+            if bad:
+                raise SdpError(f"payload type {bad[0]!r} is not a number from 0 to 127")
+        for rtpmap in media.attributes.get("rtpmap", []):
+            if not _RTPMAP.fullmatch(rtpmap.strip()):
+                raise SdpError(f"malformed rtpmap {rtpmap!r}")
+
+
 def parse(text: str) -> SdpMessage:
-    """Parse an SDP body, refusing what has no usable audio stream."""
+    """Parse an SDP body, refusing what is malformed or has no usable audio stream."""
     try:
-        sdp = parse_sdp(text)
+        sdp = parse_sdp(canonical(text))
     except Exception as exc:  # the parser raises whatever its input provokes
         raise SdpError(f"unreadable SDP: {exc}") from exc
+    _check_media(sdp)
     if sdp.audio is None or sdp.rtp_address is None:
         raise SdpError("SDP has no audio stream with an address")
     return sdp
@@ -85,6 +114,10 @@ def _on_hold(sdp: SdpMessage) -> bool:
 
 def _media(sdp: SdpMessage, payload_type: int) -> Media:
     assert sdp.audio is not None and sdp.rtp_address is not None
+    try:  # a host name would be resolved, blocking, for every packet sent
+        ipaddress.ip_address(sdp.rtp_address[0])
+    except ValueError as exc:
+        raise SdpError(f"connection address {sdp.rtp_address[0]!r} is not an IP address") from exc
     return Media(
         remote=sdp.rtp_address,
         payload_type=payload_type,

@@ -4,37 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from telephony.call import SipCall
-from telephony.endpoint import SipEndpoint
-from tests.conftest import free_udp_port
 from tests.support.sip_peers import (
     OFFER,
     RawSipPeer,
-    SippResult,
+    all_released,
+    hang_up,
+    header,
+    hold_calls,
+    in_dialog,
     raw_request,
-    run_sipp,
-    scenario,
+    sipp_caller,
     started_endpoint,
 )
-
-Answered = list[SipCall]
-
-
-def hold_calls(endpoint: SipEndpoint) -> Answered:
-    """Answered calls just stay up (no pipeline) until the caller hangs up."""
-    answered: Answered = []
-
-    async def on_call(call: SipCall) -> None:
-        answered.append(call)
-        await call.ended.wait()
-
-    endpoint.on_call = on_call
-    return answered
 
 
 @pytest.fixture
@@ -42,28 +28,6 @@ async def peer() -> AsyncIterator[RawSipPeer]:
     raw = RawSipPeer()
     yield raw
     raw.close()
-
-
-def sipp_caller(
-    endpoint: SipEndpoint,
-    workdir: Path,
-    name: str = "caller",
-    *args: str,
-    listen_ms: int = 2000,
-    timeout_s: float = 30,
-) -> Callable[[], Awaitable[SippResult]]:
-    xml = scenario(name, workdir, caller="13900000002", lead_ms=200, listen_ms=listen_ms, media="")
-    return lambda: run_sipp(
-        xml,
-        "-m",
-        "1",
-        "-mp",
-        str(free_udp_port()),
-        *args,
-        f"127.0.0.1:{endpoint.port}",
-        timeout_s=timeout_s,
-        workdir=workdir,
-    )
 
 
 async def test_options_keepalive_is_answered(peer: RawSipPeer) -> None:
@@ -172,5 +136,72 @@ async def test_hold_and_resume_keep_the_call(tmp_path: Path) -> None:
         assert result.ok, result.output  # each re-INVITE answered with the mirrored direction
         assert answered[0].end_reason == "caller hung up"
         assert not answered[0].rtp.media.on_hold  # resumed
+    finally:
+        await endpoint.stop()
+
+
+async def test_invite_retransmissions_make_one_call(peer: RawSipPeer) -> None:
+    endpoint = await started_endpoint()
+    answered = hold_calls(endpoint)
+    invite = raw_request("INVITE", endpoint.port, "again", sdp=OFFER)
+    try:
+        peer.send(invite, endpoint.port)
+        peer.send(invite, endpoint.port)  # retransmitted before any final response
+        ok = await asyncio.to_thread(peer.final_response, "again", "INVITE")
+        assert ok.startswith("SIP/2.0 200")
+        for stage in ("before the ACK", "after the ACK"):
+            peer.send(invite, endpoint.port)  # absorbed: the same 200 again, not 481
+            again = await asyncio.to_thread(peer.final_response, "again", "INVITE")
+            assert again.startswith("SIP/2.0 200"), stage
+            assert header(again, "To") == header(ok, "To"), stage
+            peer.send(in_dialog(ok, "ACK", 1, peer.port), endpoint.port)
+        peer.send(in_dialog(ok, "BYE", 2, peer.port), endpoint.port)
+        bye = await asyncio.to_thread(peer.final_response, "again", "BYE")
+        assert bye.startswith("SIP/2.0 200")  # the one call's BYE ends it
+        await all_released(endpoint)
+        assert len(answered) == 1 and answered[0].end_reason == "caller hung up"
+        statuses = {text.split()[1] for text in peer.responses("again")}
+        assert "481" not in statuses, statuses
+    finally:
+        await endpoint.stop()
+
+
+@pytest.mark.parametrize(
+    ("line", "unreadable"),
+    [
+        ("m=audio 49170 RTP/AVP 0 101", "m=audio 4917a RTP/AVP 0 101"),
+        ("m=audio 49170 RTP/AVP 0 101", "m=audio 49170 RTP/AVP PCMU 101"),
+        ("a=rtpmap:0 PCMU/8000", "a=rtpmap:0 PCMU"),
+        ("t=0 0", "b=AS:fast\nt=0 0"),
+    ],
+)
+async def test_unreadable_offer_gets_trying_then_488(
+    peer: RawSipPeer, line: str, unreadable: str
+) -> None:
+    endpoint = await started_endpoint()
+    try:
+        offer = OFFER.replace(line, unreadable)
+        peer.send(raw_request("INVITE", endpoint.port, "bad-sdp", sdp=offer), endpoint.port)
+        refused = await asyncio.to_thread(peer.final_response, "bad-sdp", "INVITE")
+        assert refused.startswith("SIP/2.0 488") and header(refused, "Warning")
+        assert peer.responses("bad-sdp")[0].startswith("SIP/2.0 100 Trying")
+        await all_released(endpoint)
+    finally:
+        await endpoint.stop()
+
+
+async def test_offer_with_a_port_count_is_answered(peer: RawSipPeer) -> None:
+    endpoint = await started_endpoint()
+    answered = hold_calls(endpoint)
+    try:
+        offer = OFFER.replace("m=audio 49170 RTP/AVP", "m=audio 49170/2 RTP/AVP")
+        peer.send(raw_request("INVITE", endpoint.port, "ports", sdp=offer), endpoint.port)
+        ok = await asyncio.to_thread(peer.final_response, "ports", "INVITE")
+        assert ok.startswith("SIP/2.0 200")
+        assert answered[0].rtp.media.remote == ("127.0.0.1", 49170)
+        hang_up(peer, endpoint.port, [ok])
+        assert (await asyncio.to_thread(peer.final_response, "ports", "BYE")).startswith(
+            "SIP/2.0 200"
+        )
     finally:
         await endpoint.stop()

@@ -3,9 +3,12 @@ end refuses REFER."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from telephony.call import SipCall
 from telephony.endpoint import TransferOutcome
@@ -40,6 +43,8 @@ async def test_blind_transfer_with_refer(tmp_path: Path) -> None:
         tmp_path,
         caller="13900000005",
         agent=AGENT,
+        sipfrag="200 OK",
+        state="terminated;reason=noresource",
         lead_ms=0,
         listen_ms=0,
         media="",
@@ -55,6 +60,62 @@ async def test_blind_transfer_with_refer(tmp_path: Path) -> None:
         assert result.ok, result.output
         assert outcomes == [TransferOutcome.REFERRED]
     finally:
+        await endpoint.stop()
+
+
+@pytest.mark.parametrize(
+    ("sipfrag", "state", "status"),
+    [
+        ("486 Busy Here", "terminated;reason=noresource", 486),
+        ("480 Temporarily Unavailable", "terminated;reason=noresource", 480),
+        ("180 Ringing", "active;expires=60", 408),  # no final word within the ring timeout
+    ],
+)
+async def test_transfer_failing_at_the_target_is_not_dialled_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, sipfrag: str, state: str, status: int
+) -> None:
+    endpoint = await started_endpoint()
+    agent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the agent's phone: never rung
+    agent.bind(("127.0.0.1", 0))
+    agent.setblocking(False)
+    agent_port = agent.getsockname()[1]
+    outcomes: list[TransferOutcome] = []
+
+    async def on_call(call: SipCall) -> None:
+        outcomes.append(
+            await endpoint.transfer(
+                call,
+                f"sip:{AGENT}@127.0.0.1:{agent_port}",
+                proxy=("127.0.0.1", agent_port),
+                ring_timeout_s=2,
+            )
+        )
+        await call.hangup()
+
+    endpoint.on_call = on_call
+    xml = scenario(
+        "caller_refer_accept",
+        tmp_path,
+        caller="13900000008",
+        agent=AGENT,
+        sipfrag=sipfrag,
+        state=state,
+        lead_ms=0,
+        listen_ms=0,
+        media="",
+    )
+    caplog.set_level(logging.INFO, logger="telephony.endpoint")
+    try:
+        result = await call_once(xml, endpoint.port, timeout_s=20, workdir=tmp_path)
+        assert result.ok, result.output
+        assert outcomes == [TransferOutcome.FAILED]
+        with pytest.raises(BlockingIOError):
+            agent.recv(2048)  # no INVITE to the agent who just failed
+        logged = [record.getMessage() for record in caplog.records]
+        assert any(f"failed at the target: {status}" in line for line in logged), logged
+        assert not any("REFER refused" in line for line in logged)
+    finally:
+        agent.close()
         await endpoint.stop()
 
 

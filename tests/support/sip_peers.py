@@ -7,6 +7,8 @@ import signal
 import socket
 import string
 import subprocess
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import soundfile
 import soxr
 
 from telephony.admission import Admission
+from telephony.call import SipCall
 from telephony.digest import DigestGuard
 from telephony.endpoint import SipEndpoint
 from telephony.g711 import ulaw_encode
@@ -173,6 +176,52 @@ class RtpCapture:
         return rtp_packets(self.path)
 
 
+Answered = list[SipCall]
+
+
+def hold_calls(endpoint: SipEndpoint) -> Answered:
+    """Answered calls just stay up (no pipeline) until the caller hangs up."""
+    answered: Answered = []
+
+    async def on_call(call: SipCall) -> None:
+        answered.append(call)
+        await call.ended.wait()
+
+    endpoint.on_call = on_call
+    return answered
+
+
+def sipp_caller(
+    endpoint: SipEndpoint,
+    workdir: Path,
+    name: str = "caller",
+    *args: str,
+    listen_ms: int = 2000,
+    timeout_s: float = 30,
+) -> Callable[[], Awaitable[SippResult]]:
+    """A sipp caller (tests/sipp/NAME.xml) of `endpoint`, started each time it is called."""
+    xml = scenario(name, workdir, caller="13900000002", lead_ms=200, listen_ms=listen_ms, media="")
+    return lambda: run_sipp(
+        xml,
+        "-m",
+        "1",
+        "-mp",
+        str(free_udp_port()),
+        *args,
+        f"127.0.0.1:{endpoint.port}",
+        timeout_s=timeout_s,
+        workdir=workdir,
+    )
+
+
+async def all_released(endpoint: SipEndpoint, timeout_s: float = 10) -> None:
+    """Wait until no call is up or being answered and every RTP port is back."""
+    deadline = time.monotonic() + timeout_s
+    while endpoint.active_calls or endpoint.ports.in_use:
+        assert time.monotonic() < deadline, (endpoint.active_calls, endpoint.ports.in_use)
+        await asyncio.sleep(0.05)
+
+
 async def started_endpoint(
     *,
     max_calls: int = 4,
@@ -221,33 +270,99 @@ a=rtpmap:101 telephone-event/8000
 """
 
 
-class RawSipPeer:
-    """A UDP socket that sends single SIP messages and reads the final responses."""
+def header(message: str, name: str) -> str:
+    """The first `name:` header of a SIP message's text ("" when it has none)."""
+    for line in message.split("\r\n\r\n")[0].splitlines()[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return ""
 
-    def __init__(self) -> None:
+
+def in_dialog(answer: str, method: str, cseq: int, local_port: int) -> bytes:
+    """ACK or BYE in the dialog a 2xx (`answer`) set up; the branch starts with the Call-ID,
+    so `RawSipPeer.final_response(call_id, method)` finds the answer to it."""
+    call_id = header(answer, "Call-ID")
+    contact = header(answer, "Contact").strip("<>")
+    return (
+        f"{method} {contact} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{local_port};branch=z9hG4bK{call_id}{method}{cseq}\r\n"
+        f"From: {header(answer, 'From')}\r\nTo: {header(answer, 'To')}\r\n"
+        f"Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nMax-Forwards: 70\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+
+
+def hang_up(peer: RawSipPeer, port: int, answers: list[str]) -> None:
+    """ACK and BYE for every dialog the 2xx in `answers` set up."""
+    dialogs = {header(text, "Call-ID"): text for text in answers}
+    for answer in dialogs.values():
+        peer.send(in_dialog(answer, "ACK", 1, peer.port), port)
+        peer.send(in_dialog(answer, "BYE", 2, peer.port), port)
+
+
+class RawSipPeer:
+    """A UDP socket that sends single SIP messages and reads the responses."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(3)
+        self.sock.bind((host, 0))
         self.port = self.sock.getsockname()[1]
-        self._received: list[str] = []
+        self.received: list[str] = []
 
     def send(self, data: bytes, port: int) -> None:
         self.sock.sendto(
             data.replace(b"{local_port}", str(self.port).encode()), ("127.0.0.1", port)
         )
 
-    def final_response(self, call_id: str) -> str:
-        """The final (≥ 200) response to the request `raw_request` built with `call_id`."""
-        while True:
-            for text in self._received:
-                if f"branch=z9hG4bK{call_id}" in text and not text.startswith("SIP/2.0 1"):
-                    self._received.remove(text)
-                    return text
+    def _read(self, deadline: float) -> None:
+        self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+        try:
             data, _ = self.sock.recvfrom(65535)
-            self._received.append(data.decode(errors="replace"))
+        except TimeoutError:
+            return
+        self.received.append(data.decode(errors="replace"))
+
+    def responses(self, call_id: str, method: str = "") -> list[str]:
+        """What arrived so far for requests whose branch starts with `call_id` (and whose
+        CSeq names `method`), oldest first."""
+        self.sock.settimeout(0)
+        while True:
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except BlockingIOError:
+                break
+            self.received.append(data.decode(errors="replace"))
+        return [
+            text
+            for text in self.received
+            if f"branch=z9hG4bK{call_id}" in text and header(text, "CSeq").endswith(method)
+        ]
+
+    def final_response(self, call_id: str, method: str = "", timeout_s: float = 3) -> str:
+        """The final (≥ 200) response to the request `raw_request` built with `call_id` (and
+        whose CSeq names `method`); TimeoutError after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for text in self.received:
+                if (
+                    f"branch=z9hG4bK{call_id}" in text
+                    and not text.startswith("SIP/2.0 1")
+                    and header(text, "CSeq").endswith(method)
+                ):
+                    self.received.remove(text)
+                    return text
+            self._read(deadline)
+        raise TimeoutError(f"no final response for {call_id} {method}")
 
     def close(self) -> None:
         self.sock.close()
+
+    def __enter__(self) -> RawSipPeer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 BARESIP_CONFIG = """poll_method epoll

@@ -4,10 +4,11 @@ hold and symmetric RTP, checked on the packets themselves."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 import pytest
@@ -34,9 +35,9 @@ def frame_of(level: int) -> bytes:
 class Peer:
     """The far end: a plain UDP socket speaking RTP."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
 
@@ -55,7 +56,11 @@ async def pair() -> AsyncIterator[tuple[RtpStream, Peer]]:
     ports = RtpPorts(24000, 24100)
     port = await ports.take()
     stream = await RtpStream.open(
-        "127.0.0.1", port, ports, Media(("127.0.0.1", peer.port), PCMU, 101, False)
+        "127.0.0.1",
+        port,
+        ports,
+        Media(("127.0.0.1", peer.port), PCMU, 101, False),
+        signalling_host="127.0.0.1",
     )
     yield stream, peer
     await stream.close()
@@ -64,6 +69,13 @@ async def pair() -> AsyncIterator[tuple[RtpStream, Peer]]:
 
 async def settle(seconds: float = 0.15) -> None:
     await asyncio.sleep(seconds)
+
+
+async def until(done: Callable[[], bool], timeout_s: float = 2) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
 
 
 async def test_reordered_packets_come_out_in_order(pair: tuple[RtpStream, Peer]) -> None:
@@ -185,3 +197,51 @@ async def test_a_key_press_goes_out_as_rfc4733(pair: tuple[RtpStream, Peer]) -> 
     assert {code for code, _, _ in fields} == {7}
     assert [duration for _, _, duration in fields] == [160, 320, 480, 640, 800, 800, 800]
     assert [flags >> 7 for _, flags, _ in fields] == [0, 0, 0, 0, 1, 1, 1]
+
+
+async def test_packets_from_elsewhere_cannot_take_the_stream(
+    pair: tuple[RtpStream, Peer],
+) -> None:
+    stream, peer = pair
+    stranger = Peer("127.0.0.2")  # neither the SDP's host nor the signalling's
+    stranger.sock.sendto(rtp(1, frame_of(9000)), ("127.0.0.1", stream.port))
+    await until(lambda: stream.dropped_packets == 1)  # before the caller: no latch either
+    heard: list[bytes] = []
+    stream.on_audio = heard.append
+    for seq in range(2, 8):  # the caller's stream latches
+        peer.sock.sendto(rtp(seq, frame_of(100)), ("127.0.0.1", stream.port))
+    await until(lambda: bool(heard))
+    intruder = Peer()  # the SDP's host, but not the latched port
+    for seq in range(8, 18):
+        intruder.sock.sendto(rtp(seq, frame_of(9000)), ("127.0.0.1", stream.port))
+        stranger.sock.sendto(rtp(seq, frame_of(9000)), ("127.0.0.1", stream.port))
+    await until(lambda: stream.dropped_packets == 21)
+    stream.send(bytes(FRAME_BYTES * 3))
+    replies: list[bytes] = []
+
+    def three_replies() -> bool:
+        replies.extend(peer.received())
+        return len(replies) == 3
+
+    await until(three_replies)  # sent to the caller only
+    assert intruder.received() == [] and stranger.received() == []
+    loud = [pcm for pcm in heard if np.abs(np.frombuffer(pcm, np.int16)).max() > 4000]
+    assert loud == []  # none of the intruders' audio reached the call
+    intruder.sock.close()
+    stranger.sock.close()
+
+
+async def test_short_telephone_events_are_ignored(
+    pair: tuple[RtpStream, Peer], caplog: pytest.LogCaptureFixture
+) -> None:
+    stream, peer = pair
+    digits: list[str] = []
+    stream.on_dtmf = digits.append
+    short = [b"", b"\x05", b"\x05\x8a", b"\x05\x8a\x01"]  # RFC 4733 events are 4 bytes
+    end = struct.pack("!BBH", 7, 0x80 | 10, 480)
+    packets = [rtp(n + 1, payload, pt=101, ts=8000) for n, payload in enumerate(short)]
+    for packet in [*packets, rtp(5, end, pt=101, ts=16000)]:
+        peer.sock.sendto(packet, ("127.0.0.1", stream.port))
+    await until(lambda: bool(digits))
+    assert digits == ["7"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

@@ -62,6 +62,32 @@ def test_unusable_bodies_are_refused(body: str) -> None:
         sdp.parse(body)
 
 
+@pytest.mark.parametrize(
+    ("line", "malformed"),
+    [
+        ("RTP/AVP 8 0 96", "RTP/AVP 8 PCMU 96"),  # a payload type that is no number
+        ("a=rtpmap:8 PCMA/8000", "a=rtpmap:8"),
+        ("a=rtpmap:8 PCMA/8000", "a=rtpmap:eight PCMA/8000"),
+        ("t=0 0", "b=AS:fast\r\nt=0 0"),
+    ],
+)
+def test_malformed_offers_are_refused(line: str, malformed: str) -> None:
+    with pytest.raises(sdp.SdpError):
+        sdp.parse(BARESIP_OFFER.replace(line, malformed))
+
+
+def test_port_count_form_is_read() -> None:
+    offer = sdp.parse(BARESIP_OFFER.replace("m=audio 24000 RTP/AVP", "m=audio 24000/2 RTP/AVP"))
+    assert offer.rtp_address == ("127.0.0.1", 24000)
+    assert offer.audio is not None and offer.audio.formats == ["8", "0", "96"]
+
+
+def test_host_name_as_media_address_is_refused() -> None:
+    offer = sdp.parse(BARESIP_OFFER.replace("c=IN IP4 127.0.0.1", "c=IN IP4 phone.example"))
+    with pytest.raises(sdp.SdpError, match="not an IP address"):
+        sdp.answer_offer(offer, "127.0.0.1", 20000)
+
+
 def test_outbound_offer_and_the_answer_to_it() -> None:
     offer = sdp.make_offer("127.0.0.1", 20002)
     assert offer.audio is not None
