@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
+from bot.dialogue.effects import Effects
 from bot.dialogue.session_state import FlowFrame, SessionState
 from bot.dialogue.understanding import Expectation
 from bot.flows.conditions import evaluate, parse_condition

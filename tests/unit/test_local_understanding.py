@@ -168,8 +168,6 @@ def test_nothing_more_after_a_task_ends_the_call(local: LocalUnderstanding) -> N
         assert local.read(text, after_task) == [Command(kind="goodbye")], text
         assert local.certain(text, after_task, [Command(kind="goodbye")]), text
     assert local.read("谢谢 另外我还想问下公积金咋提", after_task)[0].kind == "ask_knowledge"
-    # At the first menu the same words are not a goodbye read from a task's end.
-    assert local.read("没别的事了", Expectation("menu", "main")) != [Command(kind="goodbye")]
 
 
 def test_no_more_declines_an_offer_but_thanks_alone_does_not(local: LocalUnderstanding) -> None:

@@ -141,3 +141,35 @@ def test_spoken_forms() -> None:
     assert SLOT_TYPES["phone"].spoken("13912345678", slot("phone")) == "幺三九幺二三四五六七八"
     assert SLOT_TYPES["resolution"].spoken(False, slot("resolution")) == "未解决"
     assert SLOT_TYPES["ticket_number"].spoken("T1", slot("ticket_number")) == "T幺"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # said in pieces with pauses: every piece that goes on describing the place
+        ("东城区 光明路 百货大楼后面那个院", "东城区光明路百货大楼后面那个院"),
+        # the name and the number said after it are not part of it
+        ("在西湖区文一路88号 我姓钱 电话13912345678", "西湖区文一路88号"),
+        # the story after the place is not part of it
+        ("城南区 解放路 公交站 广告牌歪了快掉下来了", "城南区解放路公交站"),
+        # a time span is no place ("两个月小区")
+        ("物业费晚交了两个月小区就停了我的卡", None),
+    ],
+)
+def test_an_address_said_in_pieces(text: str, address: str | None) -> None:
+    assert extract("address", text) == address
+
+
+def test_place_names_name_no_category() -> None:
+    categories = slot("enum", values={"环境卫生": ["臭", "卫生"], "市政设施": ["坑", "井盖"]})
+    assert SLOT_TYPES["enum"].extract("在坑口街道那边", categories, TODAY) is None
+    assert SLOT_TYPES["enum"].extract("卫生间漏水漏到楼下", categories, TODAY) is None
+    assert SLOT_TYPES["enum"].extract("路上有个大坑", categories, TODAY) == "市政设施"
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [("你四点以后再打", "16:00"), ("明天上午十点", "10:00"), ("早上六点", "06:00")],
+)
+def test_a_bare_early_hour_to_call_back_is_the_afternoon(text: str, time: str) -> None:
+    assert extract("time", text) == time

@@ -70,7 +70,7 @@ _NAMED_PLACE = re.compile(
 _NOT_IN_ADDRESS = re.compile(
     r"[不没很太往冒就都也还又要着过吗呢吧啊哗撒拉]|走路|每天|天天|名字|公交|那个|这个|俺们|我们|"
     r"整栋|半条|晚上|早上|白天|夜里|半夜|满地|车(?![站场库道])|那条|这条|单位门口|"
-    r"一条|时候|对面的|旁边的"
+    r"一条|时候|对面的|旁边的|个月|几天|多年|年前|天前"
 )
 
 
@@ -108,19 +108,60 @@ def find_address(text: str) -> str | None:
     return None
 
 
+# Pieces of an answer that go on describing the place: units, landmarks, directions.
+_PLACE_PIECE = re.compile(
+    r"区|县|镇|乡|街|路|巷|弄|村|号|栋|幢|楼|单元|室|小区|花园|苑|庭|大厦|广场|公园|学校|医院|超市|"
+    r"商场|市场|站|口|旁边|对面|门口|附近|交叉|拐角|后头|后面|后边|边上|那块|那边|里面|院|店|厂|场|"
+    r"桥|门|底下|隔壁|斜对"
+)
+# Pieces that are another fact: a name, a phone number, a time.
+_OTHER_FACT = re.compile(
+    r"姓|叫我|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
+)
+_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:这边|那边)?的?")
+# A piece that tells what happened ("顶棚叫风刮掉了一半") rather than where.
+_STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|了")
+_PIECES = re.compile(r"[\s，。,.！？!?；;]+")
+
+
+def _described_place(text: str) -> str | None:
+    """The caller's words for the place: the piece holding the address (or a district) from
+    there on, and the pieces after it until one is another fact or part of the story."""
+    pieces = [p for p in _PIECES.split(_arabic_numbers(text)) if p]
+    for index, piece in enumerate(pieces):
+        found = find_address(piece)
+        if found is None and not _DISTRICT.fullmatch(_LEAD_IN.sub("", piece)):
+            continue
+        first = piece[piece.find(found) :] if found and found in piece else _LEAD_IN.sub("", piece)
+        kept = [_TRAILING_POINTER.sub("", first)]
+        for following in pieces[index + 1 :]:
+            if _OTHER_FACT.search(following) or (
+                _STORY.search(following) and not _PLACE_PIECE.search(following)
+            ):
+                break
+            kept.append(_TRAILING_POINTER.sub("", following))
+        place = "".join(kept)
+        if find_address(place) is None and not plausible_address(place):
+            return None
+        return place if len(place) <= MAX_SAID_ADDRESS else found
+    return None
+
+
 class AddressType(SlotType):
     name = "address"
     volunteered = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
-        return find_address(text)
+        return _described_place(text) or find_address(text)
 
     def answer_value(self, text: str, slot: Slot, today: dt.date) -> Any:
-        """An answer to the address question itself: the caller's words when they name a
-        place ("南湖区 地铁湖滨站 B口"), even where the heuristic finds no street address."""
-        found = find_address(text)
-        if found is not None:
-            return found
+        """An answer to the address question itself: the caller's words for the place, from
+        its first named part through the landmarks that follow ("北湖区 湖东路 中石化加油站
+        旁边"), even where the heuristic finds no street address; never the name or number
+        said after it."""
+        described = _described_place(text)
+        if described is not None:
+            return described
         said = _LEAD_IN.sub("", re.sub(r"[\s，。,.]+", "", _arabic_numbers(text)))
         said = _TRAILING_POINTER.sub("", said)
         # Asked for the place, the caller's words for it stand, if they name one.

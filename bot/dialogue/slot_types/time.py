@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from bot.dialogue import extractors
 from bot.dialogue.slot_types.base import SlotType
 from bot.flows.model import Slot
+
+# A bare "四点" asked of a time to call back means the afternoon: nobody asks a hotline to call
+# at four in the morning. Said with a morning word, it stays as said.
+_MORNING = re.compile(r"凌晨|早上|早晨|清早|一早|上午|半夜|夜里")
+_LAST_MORNING_HOUR = 6
 
 
 class TimeType(SlotType):
@@ -16,7 +22,11 @@ class TimeType(SlotType):
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         time = extractors.extract_time(text)
-        return time.strftime("%H:%M") if time else None
+        if time is None:
+            return None
+        if 1 <= time.hour <= _LAST_MORNING_HOUR and not _MORNING.search(text):
+            time = time.replace(hour=time.hour + 12)
+        return time.strftime("%H:%M")
 
     def spoken(self, value: Any, slot: Slot) -> str:
         if not value:

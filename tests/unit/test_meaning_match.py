@@ -1,0 +1,41 @@
+"""Enum values read by meaning with the real e5 model: a clear lead decides, a vague account
+decides nothing."""
+
+import pytest
+import yaml
+
+from bot.dialogue.meaning_match import MeaningMatcher
+from bot.knowledge.dense_index import default_encoder
+from tests.unit.test_local_understanding import DIALOGS
+
+CATEGORIES = {
+    value: words
+    for value, words in yaml.safe_load((DIALOGS / "complaint.yaml").read_text(encoding="utf-8"))[
+        "slots"
+    ]["category"]["values"].items()
+    if value != "其他"
+}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> MeaningMatcher:
+    return MeaningMatcher(default_encoder())
+
+
+@pytest.mark.parametrize(
+    ("account", "category"),
+    [
+        ("在厂里干了三个月 老板一直不发钱", "劳动保障"),
+        ("暖气片摸着冰凉 屋里只有十几度", "城市供暖"),
+        ("楼下烧烤摊天天半夜还在喊", "噪音扰民"),
+    ],
+)
+def test_an_account_that_names_no_word_is_read_by_meaning(
+    matcher: MeaningMatcher, account: str, category: str
+) -> None:
+    assert matcher.closest(CATEGORIES, account) == category
+
+
+def test_nothing_is_decided_without_a_clear_lead(matcher: MeaningMatcher) -> None:
+    assert matcher.closest(CATEGORIES, "我想说个事") is None
+    assert matcher.closest({"只有一个": ["值"]}, "随便什么") is None
