@@ -205,3 +205,20 @@ async def test_offer_with_a_port_count_is_answered(peer: RawSipPeer) -> None:
         )
     finally:
         await endpoint.stop()
+
+
+async def test_record_route_is_echoed_into_the_answer(peer: RawSipPeer) -> None:
+    endpoint = await started_endpoint()
+    hold_calls(endpoint)
+    routes = "Record-Route: <sip:127.0.0.1:5070;lr>\r\nRecord-Route: <sip:10.0.0.1;lr>\r\n"
+    try:
+        invite = raw_request("INVITE", endpoint.port, "routed", sdp=OFFER, extra=routes)
+        peer.send(invite, endpoint.port)
+        ok = await asyncio.to_thread(peer.final_response, "routed", "INVITE")
+        assert ok.startswith("SIP/2.0 200")
+        echoed = [line for line in ok.splitlines() if line.startswith("Record-Route:")]
+        assert echoed == routes.strip().split("\r\n")  # in order (RFC 3261 §12.1.1)
+        hang_up(peer, endpoint.port, [ok])
+        await all_released(endpoint)
+    finally:
+        await endpoint.stop()
