@@ -58,8 +58,8 @@ class Media:
 
 # RFC 4566 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...; the bot uses the
 # first port, so the count is dropped before aiosipua's parser (which reads the port as an int).
-_PORT_COUNT = re.compile(r"^(m=\S+ \d+)/\d+(?= )", re.MULTILINE)
-_RTPMAP = re.compile(r"\d{1,3} [^\s/]+/\d+(/\d+)?")
+_PORT_COUNT = re.compile(r"^(m=\S+ \d+)/\d+(?= )", re.MULTILINE | re.ASCII)
+_RTPMAP = re.compile(r"\d{1,3} [^\s/]+/\d+(/\d+)?", re.ASCII)
 _RTP_PROFILES = ("RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF")
 
 
@@ -73,7 +73,11 @@ def _check_media(sdp: SdpMessage) -> None:
     numbers, and rtpmap lines without `<pt> <name>/<rate>`."""
     for media in sdp.media:
         if media.proto.upper() in _RTP_PROFILES:
-            bad = [fmt for fmt in media.formats if not (fmt.isdigit() and int(fmt) < 128)]
+            bad = [
+                fmt
+                for fmt in media.formats
+                if not (fmt.isascii() and fmt.isdigit() and int(fmt) < 128)
+            ]
             if bad:
                 raise SdpError(f"payload type {bad[0]!r} is not a number from 0 to 127")
         for rtpmap in media.attributes.get("rtpmap", []):
