@@ -108,6 +108,9 @@ class KnowledgeConfig(_Section):
     index_dir: Path
     top_k: int = Field(ge=1, le=20)
     min_score: float = Field(ge=0)
+    # Below min_score but at least this: the bot asks whether the best document is what the
+    # caller means, and answers from it on a yes (when in doubt, confirm).
+    confirm_score: float = Field(default=0.45, ge=0)
 
 
 class FlowsConfig(_Section):
@@ -156,7 +159,7 @@ class SipConfig(_Section):
     agent_queues: dict[str, str] = Field(description="escalation reason → agent SIP URI")
 
 
-Role = Literal["supervisor", "designer", "admin"]
+Role = Literal["supervisor", "designer", "monitor", "admin"]
 
 
 class UserConfig(_Section):
@@ -176,12 +179,22 @@ class TokenConfig(_Section):
     role: Role
 
 
+class LockoutConfig(_Section):
+    """Sign-in lockout: `failures` wrong passwords within `window_min` for one account, or
+    from one address, lock it for `lock_min`."""
+
+    failures: int = Field(ge=1)
+    window_min: float = Field(gt=0)
+    lock_min: float = Field(gt=0)
+
+
 class AuthConfig(_Section):
     users: dict[str, UserConfig]
     tokens: dict[str, TokenConfig]
     session_hours: float = Field(gt=0, le=24 * 30)
     session_secret: str
     bootstrap_file: Path
+    lockout: LockoutConfig
 
 
 class Settings(BaseSettings):

@@ -32,11 +32,12 @@ from bot.dialogue.slot_filling import capture_account, store_values, take_trigge
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.phone import THIS_NUMBER
 from bot.dialogue.slot_types.spelling import spell_digits
-from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Outcome
+from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Answering, Outcome
 from bot.dialogue.understanding import Expectation, Understanding
 from bot.flows.flow_set import FlowSet
 from bot.flows.model import ActionStep, AnswerStep, CollectStep, ConfirmStep, Flow, GotoStep
 from bot.flows.templates import render
+from bot.knowledge.answers import KnowledgeAnswer
 
 # Answers to these slot types are contact details or closed answers, not the problem.
 NOT_ACCOUNT = {
@@ -259,6 +260,8 @@ class FlowSession:
                 return self._flush()
         if waiting is None:
             return self._flush()
+        if waiting.unsure is not None:
+            return await self._knowledge_checked(decision, waiting, utterance)
         awaiting = waiting.expectation.awaiting
         match decision.move:
             case "relative" | "busy":
@@ -272,7 +275,8 @@ class FlowSession:
                 return await self._answer_confirm(decision, waiting, utterance)
             case "knowledge":
                 assert decision.command is not None
-                return await self._knowledge(decision.command.question or utterance, waiting)
+                question = decision.command.question
+                return await self._knowledge(utterance if question is None else question, waiting)
             case "out_of_scope" if awaiting == "menu":
                 state.events.append(OutOfScope(utterance))
                 state.say(self.prompts.out_of_scope)
@@ -545,9 +549,9 @@ class FlowSession:
                 return self._not_understood()
             self.state.frame.pc += 1
             self.state.waiting = None
-            self.push(qa.name, question)
+            self.push(qa.name, question)  # no question yet ("我想问个事"): the flow asks for it
             return await self._run()
-        if not await self.answer_question(question):
+        if await self.answer_question(question) != "grounded":
             self.state.said.clear()
             return self._not_understood()
         self.state.say(waiting.prompt)
@@ -623,17 +627,52 @@ class FlowSession:
     async def act(self, step: ActionStep, frame: FlowFrame) -> bool:
         return await run_action(step, frame, self.state, self.effects)
 
-    async def answer_question(self, question: str) -> bool:
+    async def answer_question(self, question: str, may_check: bool = False) -> Answering:
+        """Answer from the knowledge base; with `may_check`, a document that only probably
+        answers the question is named and the caller asked whether it is what they mean."""
         answer = await self.effects.answer(question)
-        self.state.events.append(
-            Answered(
-                question,
-                answer.grounded,
-                [dataclasses.asdict(source) for source in answer.sources],
-            )
-        )
+        if may_check and answer.unconfirmed is not None:
+            prompt = render(self.prompts.knowledge_check, {"title": answer.sources[0].title})
+            expectation = Expectation("confirm", self.flow or "", prompt=prompt)
+            self.state.waiting = Waiting(expectation, prompt, question=question, unsure=answer)
+            self.state.say(prompt)
+            self.state.last_prompt = prompt
+            return "checking"
+        self._answered(question, answer, answer.grounded)
         self.state.say(answer.text)
-        return bool(answer.grounded)
+        return "grounded" if answer.grounded else "ungrounded"
+
+    def _answered(self, question: str, answer: KnowledgeAnswer, grounded: bool) -> None:
+        sources = answer.sources if grounded == answer.grounded else answer.sources[:1]
+        self.state.events.append(
+            Answered(question, grounded, [dataclasses.asdict(source) for source in sources])
+        )
+
+    async def _knowledge_checked(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
+        """Yes: the document's answer. No: declined as not grounded. Anything else is the
+        question put another way, answered afresh."""
+        answer = waiting.unsure
+        assert answer is not None and answer.unconfirmed is not None
+        frame = self.state.frame
+        step = frame.flow.steps[frame.pc]
+        self.state.waiting = None
+        if decision.yes_no is True:
+            self._answered(waiting.question, answer, grounded=True)
+            self.state.say(answer.unconfirmed)
+            frame.pc += 1
+        elif decision.yes_no is False:
+            self._answered(waiting.question, answer, grounded=False)
+            self.state.say(answer.text)
+            on_ungrounded = step.on_ungrounded if isinstance(step, AnswerStep) else None
+            if on_ungrounded:
+                self.goto(on_ungrounded)
+            else:
+                frame.pc += 1
+        else:
+            frame.trigger = utterance
+        return await self._run()
 
     async def escalate(self, reason: str) -> Outcome:
         self.state.say(self.prompts.technical_problem)

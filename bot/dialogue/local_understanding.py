@@ -38,6 +38,11 @@ QUESTION_CUES = re.compile(
     r"(.)[不没]\1|(?<![我你他她还都也就要可])不(?:\s|$|[，,。])|了没(?:有)?(?:\s|$|[，,。])|哪(?!怕)|"
     r"想问|问一下|问问|打听|请教"
 )
+# A question announced but not yet asked ("你好 我想问个事儿", "咨询一下").
+OPENER = re.compile(
+    r"(?:喂|你好|您好|请问|那个|就是)*(?:我)?(?:想|要)?(?:问|咨询|打听|请教)(?:一下|下|个|一个)?"
+    r"(?:事|事儿|事情|问题|政策)?(?:啊|呀|哈|哦)?"
+)
 # Statements about a service the knowledge base covers ("我想办个居住证").
 POLICY_CUES = re.compile(r"办|申请|补办|领取|缴|交费|报销|提取|贷款|咨询|政策|手续|证明|补贴|备案")
 # Hesitations that look like questions ("怎么说呢").
@@ -306,6 +311,8 @@ class LocalUnderstanding:
             return Command(kind="start_flow", flow=self._follow_up_flow), True
         if self._complaint_flow and PROBLEM_CUES.search(text):
             return Command(kind="start_flow", flow=self._complaint_flow), True
+        if OPENER.fullmatch(plain(FILLERS.sub("", text))):
+            return Command(kind="ask_knowledge", question=""), True  # the question comes next
         ranked = self._flows.classify(text)
         flow = ranked[0][0] if ranked and ranked[0][1] >= FLOW_THRESHOLD else None
         if QUESTION_CUES.search(FILLERS.sub("", text)) and flow != self._follow_up_flow:

@@ -46,6 +46,7 @@ class DialogueService:
             knowledge.top_k,
             knowledge.min_score,
             progress,
+            confirm_score=knowledge.confirm_score,
         )
         self._redis = redis.Redis.from_url(
             settings.redis.url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2

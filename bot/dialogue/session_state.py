@@ -9,6 +9,7 @@ from bot.dialogue.commands import Command
 from bot.dialogue.events import Event
 from bot.dialogue.understanding import Expectation
 from bot.flows.model import Flow
+from bot.knowledge.answers import KnowledgeAnswer
 
 
 @dataclass
@@ -44,6 +45,9 @@ class Waiting:
     # Where the call was before the emergency check, and the rest of that turn's commands.
     previous: Waiting | None = None
     pending: list[Command] = field(default_factory=list)
+    # A knowledge answer waiting on the caller to confirm its document, and the question.
+    unsure: KnowledgeAnswer | None = None
+    question: str = ""
     retries: int = 0  # answers that did not settle this question
 
 

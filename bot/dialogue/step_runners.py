@@ -32,6 +32,8 @@ from bot.flows.model import (
 from bot.flows.templates import render
 
 Outcome = Literal["next", "wait", "stop"]
+# A knowledge answer given, declined, or waiting on the caller to confirm the document.
+Answering = Literal["grounded", "ungrounded", "checking"]
 NEXT: Outcome = "next"
 WAIT: Outcome = "wait"
 STOP: Outcome = "stop"
@@ -63,7 +65,7 @@ class Conversation(Protocol):
 
     async def act(self, step: ActionStep, frame: FlowFrame) -> bool: ...
 
-    async def answer_question(self, question: str) -> bool: ...
+    async def answer_question(self, question: str, may_check: bool = False) -> Answering: ...
 
     async def escalate(self, reason: str) -> Outcome: ...
 
@@ -133,8 +135,10 @@ async def run_answer(c: Conversation, frame: FlowFrame, step: AnswerStep) -> Out
     if not frame.trigger:
         expectation = Expectation("slot", frame.flow.name, "question", QUESTION)
         return c.ask(expectation, render(step.ask, c.values(frame)))
-    grounded = await c.answer_question(frame.trigger)
-    if grounded or not step.on_ungrounded:
+    answering = await c.answer_question(frame.trigger, may_check=True)
+    if answering == "checking":
+        return WAIT
+    if answering == "grounded" or not step.on_ungrounded:
         frame.pc += 1
     else:
         c.goto(step.on_ungrounded)

@@ -261,6 +261,10 @@ class GlobalPrompts(_Strict):
         default="好的。",
         description="Said at once while a slow reader (the LLM) works out the caller's words",
     )
+    knowledge_check: str = Field(
+        default="您是想了解《{title}》里的规定吗？",
+        description="Asked when the best document only probably answers the question",
+    )
     emergency_check: str = Field(
         default="请问现在是否有人身安全危险，或者着火、燃气泄漏这样的紧急情况？",
         description="Asked once when the caller's words may describe an emergency",

@@ -57,15 +57,25 @@ class KnowledgeAnswer:
     grounded: bool
     text: str
     sources: list[Source] = field(default_factory=list)
+    # Not grounded, but the best document is likely what the caller means: its answer, given
+    # once the caller confirms it (sources[0] is that document).
+    unconfirmed: str | None = None
 
 
 class KnowledgeBase:
     """Answers policy questions from the documents, or declines."""
 
-    def __init__(self, retriever: HybridRetriever, top_k: int, min_score: float) -> None:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        top_k: int,
+        min_score: float,
+        confirm_score: float | None = None,
+    ) -> None:
         self.retriever = retriever
         self.top_k = top_k
         self.min_score = min_score
+        self.confirm_score = min_score if confirm_score is None else confirm_score
 
     @classmethod
     def open(
@@ -76,11 +86,12 @@ class KnowledgeBase:
         min_score: float,
         progress: Progress = lambda _message: None,
         encoder: Encoder | None = None,
+        confirm_score: float | None = None,
     ) -> KnowledgeBase:
         """Load the documents and the index, rebuilding the index if any document changed."""
         documents = load_documents(documents_dir)
         retriever = HybridRetriever.build(documents, index_dir, encoder, progress)
-        return cls(retriever, top_k, min_score)
+        return cls(retriever, top_k, min_score, confirm_score)
 
     def sources(self, question: str) -> list[Source]:
         """The documents behind the best passages, in rank order, each scored by its top hit."""
@@ -100,9 +111,11 @@ class KnowledgeBase:
         if not question:
             return KnowledgeAnswer(grounded=False, text=NOT_GROUNDED)
         sources = self.sources(question)
-        if not sources or sources[0].score < self.min_score:
+        if not sources or sources[0].score < self.confirm_score:
             return KnowledgeAnswer(grounded=False, text=NOT_GROUNDED, sources=sources)
         text = answer_text(self.retriever.documents[sources[0].doc_id])
+        if sources[0].score < self.min_score:
+            return KnowledgeAnswer(False, NOT_GROUNDED, sources, unconfirmed=text)
         return KnowledgeAnswer(grounded=True, text=text, sources=sources)
 
     def answer_texts(self) -> list[str]:

@@ -17,7 +17,7 @@ from bot.dialogue.engine import Reply
 from bot.dialogue.flow_engine import FlowEngine, FlowSession
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet, load_flows
-from bot.knowledge.answers import KnowledgeAnswer
+from bot.knowledge.answers import NOT_GROUNDED, KnowledgeAnswer, Source
 from bot.tickets.ticket import SurveyResult, Ticket
 
 DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
@@ -91,6 +91,9 @@ class FakeEffects:
         self.follow_ups.append((number, said))
 
     async def answer(self, question: str) -> KnowledgeAnswer:
+        if "暂住" in question:  # only probably the residence-permit document
+            source = Source("residence-permit", "居住证办理指南", "市公安局", 0.5)
+            return KnowledgeAnswer(False, NOT_GROUNDED, [source], unconfirmed="答：居住证")
         return KnowledgeAnswer(grounded="居住证" in question, text=f"答：{question}")
 
     async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
@@ -412,3 +415,40 @@ async def test_a_slow_reader_is_acknowledged_before_it_answers(flow_set: FlowSet
 
     await conversation.handle("嗯……", acknowledge=acknowledge)
     assert heard == ["好的。"]
+
+
+@pytest.mark.parametrize(("reply", "yes"), [("对 就是这个", True), ("不是", False)])
+async def test_a_probable_document_is_named_and_answered_on_a_yes(
+    flow_set: FlowSet, reply: str, yes: bool
+) -> None:
+    question = "外地人在这边暂住要办个啥"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            question: [cmd("ask_knowledge", question=question)],
+            reply: [cmd("affirm" if yes else "deny")],
+        },
+    )
+    await conversation.start()
+    check = said(await conversation.handle(question))
+    assert "《居住证办理指南》" in check and "答：" not in check
+    answer = said(await conversation.handle(reply))
+    answered = [e for e in conversation.state.events if e.type == "answer"]
+    assert [e.grounded for e in answered] == [yes]  # type: ignore[attr-defined]
+    if yes:
+        assert answer.startswith("答：居住证")
+    else:
+        assert "转接人工" in answer
+
+
+async def test_a_question_announced_is_asked_for(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "我想问个事": [cmd("ask_knowledge", question="")],
+            "居住证怎么办": [cmd("ask_knowledge", question="居住证怎么办")],
+        },
+    )
+    await conversation.start()
+    assert "想咨询什么" in said(await conversation.handle("我想问个事"))
+    assert said(await conversation.handle("居住证怎么办")).startswith("答：居住证怎么办")

@@ -182,3 +182,8 @@ def test_no_more_declines_an_offer_but_thanks_alone_does_not(local: LocalUnderst
 )
 def test_a_person_asked_for_in_plain_words(local: LocalUnderstanding, text: str) -> None:
     assert Command(kind="request_human") in local.read(text, Expectation("menu", "main"))
+
+
+def test_a_question_announced_but_not_asked(local: LocalUnderstanding) -> None:
+    assert local.route("喂 您好 我想咨询个问题") == Command(kind="ask_knowledge", question="")
+    assert local.route("我想问下居住证咋办").question == "我想问下居住证咋办"
