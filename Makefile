@@ -7,8 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: the browser for the phone-page tests, sox for audio tools, Redis,
 # espeak-ng as the second voice of bench/asr.py; the SIP test peers (sipp, baresip,
-# Kamailio) and tcpdump to capture their RTP on loopback.
-APT_PACKAGES := chromium sox redis-server espeak-ng sip-tester baresip-core kamailio tcpdump
+# Kamailio) and tcpdump to capture their RTP on loopback; Prometheus to scrape /metrics.
+APT_PACKAGES := chromium sox redis-server espeak-ng sip-tester baresip-core kamailio tcpdump prometheus
 # Reinstall Python packages whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # llama.cpp is compiled at install. A native build (-march=native) dies with SIGILL on CPUs

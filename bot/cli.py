@@ -17,6 +17,7 @@ from bot.knowledge.documents import KnowledgeError
 from bot.model_cache import ModelError, check_all, prepare_all
 from bot.speech.cli import add_speech_commands, run_say, run_transcribe
 from bot.speech.voice_registry import VoiceError
+from bot.structured_log import configure_logging
 
 
 def _progress(message: str) -> None:
@@ -50,15 +51,7 @@ def _models_check(settings: Settings) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    import logging
-
     import uvicorn
-
-    # telephony/ logs through the standard library (like aiortc): calls, refusals, errors.
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s | %(levelname)-8s | %(name)s - %(message)s"
-    )
-    logging.getLogger("telephony").setLevel(logging.INFO)
 
     from bot.api.app import create_app
 
@@ -73,7 +66,10 @@ def _serve(settings: Settings) -> int:
     base = f"http://{shown_host}:{settings.http.port}"
     _progress(f"Serving the hotline bot: callers {base}/phone, supervisors {base}/console")
     uvicorn.run(
-        create_app(settings), host=settings.http.host, port=settings.http.port, log_level="info"
+        create_app(settings),
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,  # uvicorn's lines go through the structured, masked sink too
     )
     return 0
 
@@ -100,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging()
     if args.command == "auth":  # needs no configuration
         return run_auth(args)
     try:

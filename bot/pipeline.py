@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+import redis.asyncio as redis
 from loguru import logger
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -25,7 +26,9 @@ from bot.config import Settings
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
 from bot.dialogue.service import DialogueService
+from bot.metrics import ACTIVE_CALLS, call_ended
 from bot.model_cache import ASSETS
+from bot.redis_guard import connect
 from bot.speech.barge_in import BargeIn
 from bot.speech.cached_voice import CachedVoice
 from bot.speech.offline_tts import OfflineTTSService
@@ -34,13 +37,16 @@ from bot.speech.vad import turn_detector
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_stt import WhisperSTTService
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
+from bot.structured_log import call_context
 
 
 @dataclass
 class CallServices:
-    """What every call of one worker process shares: models, voice, store, dialogue engine."""
+    """What every call of one worker process shares: models, voice, store, dialogue engine,
+    and the worker's Redis client (one connection pool)."""
 
     settings: Settings
+    redis: redis.Redis
     transcriber: WhisperTranscriber
     voice: CachedVoice
     store: CallStore
@@ -51,8 +57,10 @@ class CallServices:
     def load(cls, settings: Settings) -> CallServices:
         cache_dir = settings.project_path(settings.models.cache_dir)
         dialogue = DialogueService(settings, progress=lambda message: logger.info(message))
+        client = connect(settings.redis.url)
         return cls(
             settings=settings,
+            redis=client,
             transcriber=WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr),
             voice=CachedVoice(
                 load_voice(
@@ -61,9 +69,7 @@ class CallServices:
                     settings.tts.language,
                 )
             ),
-            store=CallStore.from_url(
-                settings.redis.url, settings.redis.key_prefix, settings.redis.call_ttl_days
-            ),
+            store=CallStore(client, settings.redis.key_prefix, settings.redis.call_ttl_days),
             engine=dialogue.engine,
             dialogue=dialogue,
         )
@@ -139,35 +145,42 @@ class CallServices:
         """Run one call until the caller hangs up (or the dialogue ends it); the caller's
         audio arrives at `audio_in_sample_rate` (8 kHz from a phone line). `flow` and `data`
         start the conversation in a given flow (outbound campaigns)."""
-        recordings = self.settings.project_path(self.settings.calls.recordings_dir)
-        # A call taken back after a failed transfer records its second part beside the first.
-        part = f"-{len(record.turns)}" if record.recording else ""
-        recorder = CallRecorder(recordings / f"{record.id}{part}.wav")
-        record.recording = str(recorder.path)
-        log = CallLog(record, self.store)
-        log.start()
-        task = self.build_call_pipeline(
-            transport, log, recorder, audio_in_sample_rate, flow=flow, data=data
-        )
+        with call_context(record.id):
+            recordings = self.settings.project_path(self.settings.calls.recordings_dir)
+            # A call taken back after a failed transfer records its second part beside the first.
+            part = f"-{len(record.turns)}" if record.recording else ""
+            recorder = CallRecorder(recordings / f"{record.id}{part}.wav")
+            record.recording = str(recorder.path)
+            log = CallLog(record, self.store)
+            log.start()
+            task = self.build_call_pipeline(
+                transport, log, recorder, audio_in_sample_rate, flow=flow, data=data
+            )
 
-        @transport.event_handler("on_client_connected")
-        async def _connected(_transport: BaseTransport, _client: object) -> None:
-            await recorder.start()
-            await task.queue_frame(CallConnectedFrame())
+            @transport.event_handler("on_client_connected")
+            async def _connected(_transport: BaseTransport, _client: object) -> None:
+                await recorder.start()
+                await task.queue_frame(CallConnectedFrame())
 
-        @transport.event_handler("on_client_disconnected")
-        async def _disconnected(_transport: BaseTransport, _client: object) -> None:
-            await task.cancel()
+            @transport.event_handler("on_client_disconnected")
+            async def _disconnected(_transport: BaseTransport, _client: object) -> None:
+                await task.cancel()
 
-        logger.info(f"call {record.id} ({record.channel}) started")
-        try:
-            runner = WorkerRunner(handle_sigint=False)
-            await runner.add_workers(task)
-            await runner.run()
-        except asyncio.CancelledError:
-            await task.cancel()
-            raise
-        finally:
-            await recorder.stop()
-            await log.close()
-            logger.info(f"call {record.id} ended after {len(record.turns)} turns")
+            logger.info(f"call {record.id} ({record.channel}) started")
+            ACTIVE_CALLS.labels(record.channel).inc()
+            failed = True
+            try:
+                runner = WorkerRunner(handle_sigint=False)
+                await runner.add_workers(task)
+                await runner.run()
+                failed = False
+            except asyncio.CancelledError:
+                failed = False
+                await task.cancel()
+                raise
+            finally:
+                ACTIVE_CALLS.labels(record.channel).dec()
+                call_ended(record.channel, record.events, failed)
+                await recorder.stop()
+                await log.close()
+                logger.info(f"call {record.id} ended after {len(record.turns)} turns")

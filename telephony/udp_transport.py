@@ -26,6 +26,7 @@ from aiosipua import Dialog, SipMessage, SipRequest, SipResponse, UdpSipTranspor
 from aiosipua.transport import _stamp_via_received
 from aiosipua.utils import generate_tag
 
+from bot.metrics import sip_response
 from telephony import sip_message
 
 logger = logging.getLogger(__name__)
@@ -166,4 +167,5 @@ class UdpTransport(UdpSipTransport):
             invite.last = response
             invite.expires = time.monotonic() + TRANSACTION_S
             self._invites[key] = invite
+        sip_response(response.status_code)
         super().send_reply(response)

@@ -18,13 +18,6 @@ class AuditLog:
         self._redis = client
         self._key = f"{prefix}:audit"
 
-    @classmethod
-    def from_url(cls, url: str, prefix: str) -> AuditLog:
-        client = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2
-        )
-        return cls(client, prefix)
-
     async def write(self, action: str, who: Principal, **details: str) -> None:
         """Append one entry; raises StoreUnavailable, so an unlogged action can be refused."""
         entry: dict[Any, Any] = {
@@ -41,6 +34,3 @@ class AuditLog:
             await guarded(self._redis.xrevrange(self._key, count=limit)),
         )
         return [{**fields, "at": float(fields["at"])} for _id, fields in entries]
-
-    async def close(self) -> None:
-        await self._redis.aclose()

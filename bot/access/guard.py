@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from loguru import logger
 
+from bot.access.call_token import CallTokens
 from bot.access.passwords import hash_password, token_digest, verify_password
 from bot.access.session_cookie import COOKIE_NAME, SessionSigner
 from bot.config import Role, Settings, UserConfig
@@ -31,14 +32,20 @@ class Principal:
 
 
 class Access:
-    """The configured users and tokens, and the signer of their sessions."""
+    """The configured users and tokens, the signer of their sessions, and the phone page's
+    call tokens."""
 
     def __init__(
-        self, users: dict[str, UserConfig], tokens: dict[str, Principal], signer: SessionSigner
+        self,
+        users: dict[str, UserConfig],
+        tokens: dict[str, Principal],
+        signer: SessionSigner,
+        call_tokens: CallTokens,
     ) -> None:
         self._users = users
         self._tokens = tokens  # token sha256 → principal
         self.signer = signer
+        self.call_tokens = call_tokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Access:
@@ -56,7 +63,7 @@ class Access:
         tokens = {
             entry.token_sha256: Principal(name, entry.role) for name, entry in auth.tokens.items()
         }
-        return cls(users, tokens, SessionSigner(key, auth.session_hours * 3600))
+        return cls(users, tokens, SessionSigner(key, auth.session_hours * 3600), CallTokens(key))
 
     def login(self, name: str, password: str) -> Principal | None:
         user = self._users.get(name)
@@ -89,12 +96,18 @@ def _bootstrap_password(path: Path) -> str:
     return password
 
 
+def _access(request: Request) -> Access:
+    """The serving worker's users and tokens (`bot.worker.Worker.access`)."""
+    access: Access = request.app.state.worker.access
+    return access
+
+
 def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting signed-in users and tokens with one of `roles` (or admin):
     401 without credentials, 403 with a role that is not admitted."""
 
     async def admitted(request: Request) -> Principal:
-        principal = request.app.state.access.identify(request)
+        principal = _access(request).identify(request)
         if principal is None:
             raise HTTPException(
                 401,
@@ -113,3 +126,4 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 # Who may do what.
 SUPERVISORS = require("supervisor")
 CALL_READERS = require("supervisor", "designer")
+METRICS_READERS = require("monitor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from bot.access.guard import CALL_READERS, SUPERVISORS
@@ -13,13 +13,10 @@ from bot.calls.handover import handover
 from bot.calls.store import CallStore
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
+from bot.worker import WorkerDep
 from telephony.call import CallOutcome
 
 router = APIRouter(prefix="/api/calls", tags=["calls"], dependencies=[Depends(CALL_READERS)])
-
-
-def _store(request: Request) -> CallStore:
-    return request.app.state.services.store
 
 
 async def read_call(store: CallStore, call_id: str) -> dict[str, object]:
@@ -34,23 +31,23 @@ async def read_call(store: CallStore, call_id: str) -> dict[str, object]:
 
 @router.get("")
 async def list_calls(
-    request: Request,
+    worker: WorkerDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Most recent calls to return")] = 50,
 ) -> list[dict[str, object]]:
     """The most recent calls, newest first, each with its turns and per-turn timings."""
     try:
-        records = await _store(request).recent(limit)
+        records = await worker.services.store.recent(limit)
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"Call records are unavailable: {exc}") from exc
     return [record.public() for record in records]
 
 
 @router.get("/{call_id}/handover")
-async def get_handover(request: Request, call_id: str) -> dict[str, object]:
+async def get_handover(worker: WorkerDep, call_id: str) -> dict[str, object]:
     """What the agent taking over needs: a summary (caller's need, collected details,
     tickets, escalation reason) and the transcript."""
     try:
-        record = await _store(request).get(call_id)
+        record = await worker.services.store.get(call_id)
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"Call records are unavailable: {exc}") from exc
     if record is None:
@@ -59,9 +56,9 @@ async def get_handover(request: Request, call_id: str) -> dict[str, object]:
 
 
 @router.get("/{call_id}")
-async def get_call(request: Request, call_id: str) -> dict[str, object]:
+async def get_call(worker: WorkerDep, call_id: str) -> dict[str, object]:
     """One call: caller, start/end, recording path, and every turn with its timestamps."""
-    return await read_call(_store(request), call_id)
+    return await read_call(worker.services.store, call_id)
 
 
 class OutboundCall(BaseModel):
@@ -80,10 +77,10 @@ class OutboundResult(BaseModel):
 
 
 @router.post("/outbound", dependencies=[Depends(SUPERVISORS)])
-async def place_call(request: Request, body: OutboundCall) -> OutboundResult:
+async def place_call(worker: WorkerDep, body: OutboundCall) -> OutboundResult:
     """Call a number; returns once it is answered (the bot then talks with the callee) or
     not (busy, no answer within sip.ring_timeout_s, rejected, failed)."""
-    sip: SipCalls | None = request.app.state.sip
+    sip = worker.sip
     if sip is None:
         raise HTTPException(503, detail="SIP is disabled on this worker (sip.enabled).")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
@@ -15,6 +15,7 @@ from bot.campaigns.model import Campaign, CampaignSettings
 from bot.campaigns.report import export_csv, summary
 from bot.campaigns.store import CampaignStore
 from bot.redis_guard import StoreUnavailable
+from bot.worker import WorkerDep
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"], dependencies=[Depends(SUPERVISORS)])
 
@@ -27,10 +28,6 @@ class NewCampaign(CampaignSettings):
     do_not_call: list[str] = Field(
         default_factory=list, description="Numbers to add to the centre's do-not-call list"
     )
-
-
-def _store(request: Request) -> CampaignStore:
-    return request.app.state.campaigns
 
 
 async def _campaign(store: CampaignStore, campaign_id: str) -> Campaign:
@@ -46,13 +43,13 @@ async def _summary(store: CampaignStore, campaign: Campaign) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-async def create_campaign(request: Request, body: NewCampaign) -> dict[str, Any]:
+async def create_campaign(worker: WorkerDep, body: NewCampaign) -> dict[str, Any]:
     """Import the contacts (bad rows reported and skipped, duplicates merged, do-not-call
     numbers skipped) and start dialling within the calling windows."""
-    flows = request.app.state.services.dialogue.flows.current()
+    flows = worker.services.dialogue.flows.current()
     if body.flow not in flows.flows:
         raise HTTPException(400, detail=f"No flow named '{body.flow}' (see `hotline flows lint`).")
-    store = _store(request)
+    store = worker.campaigns
     try:
         await store.add_do_not_call(body.do_not_call)
         imported = read_contacts(body.contacts_csv, await store.do_not_call())
@@ -67,9 +64,9 @@ async def create_campaign(request: Request, body: NewCampaign) -> dict[str, Any]
 
 
 @router.get("/{campaign_id}")
-async def get_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
+async def get_campaign(worker: WorkerDep, campaign_id: str) -> dict[str, Any]:
     """Status, counts per outcome, progress and ETA."""
-    store = _store(request)
+    store = worker.campaigns
     try:
         return await _summary(store, await _campaign(store, campaign_id))
     except StoreUnavailable as exc:
@@ -78,10 +75,10 @@ async def get_campaign(request: Request, campaign_id: str) -> dict[str, Any]:
 
 @router.post("/{campaign_id}/{action}")
 async def control_campaign(
-    request: Request, campaign_id: str, action: Literal["pause", "resume", "cancel"]
+    worker: WorkerDep, campaign_id: str, action: Literal["pause", "resume", "cancel"]
 ) -> dict[str, Any]:
     """Pause (calls in progress finish, no new ones), resume, or cancel for good."""
-    store = _store(request)
+    store = worker.campaigns
     campaign = await _campaign(store, campaign_id)
     if campaign.status in ("cancelled", "finished"):
         raise HTTPException(409, detail=f"Campaign {campaign_id} is {campaign.status}.")
@@ -92,12 +89,12 @@ async def control_campaign(
 
 @router.get("/{campaign_id}/export", response_class=PlainTextResponse)
 async def export_campaign(
-    request: Request,
+    worker: WorkerDep,
     campaign_id: str,
     format: Annotated[Literal["csv"], Query(description="Only csv")] = "csv",
 ) -> PlainTextResponse:
     """One CSV row per contact: outcome, attempts, answers."""
-    store = _store(request)
+    store = worker.campaigns
     campaign = await _campaign(store, campaign_id)
     body = export_csv(await store.contacts(campaign.id))
     return PlainTextResponse(body, media_type="text/csv; charset=utf-8")

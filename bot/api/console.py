@@ -13,13 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from loguru import logger
 from pydantic import BaseModel, Field
 
-from bot.access.audit import AuditLog
 from bot.access.guard import SUPERVISORS, Principal, require
-from bot.calls.listen_in import ListenIns
 from bot.calls.overview import overview
 from bot.redis_guard import StoreUnavailable
-from bot.sip_calls import SipCalls
 from bot.webrtc.ice import filter_offer_candidates
+from bot.worker import WorkerDep
 
 router = APIRouter(tags=["console"])
 
@@ -27,10 +25,10 @@ Supervisor = Annotated[Principal, Depends(SUPERVISORS)]
 
 
 @router.get("/console", response_class=HTMLResponse, response_model=None)
-async def console_page(request: Request) -> str | RedirectResponse:
+async def console_page(request: Request, worker: WorkerDep) -> str | RedirectResponse:
     """Live calls with their transcripts and listen-in, the escalation queue and today's
     figures; without a session, the browser is sent to /login first."""
-    principal = request.app.state.access.identify(request)
+    principal = worker.access.identify(request)
     if principal is None:
         return RedirectResponse("/login?next=/console", status_code=303)
     if principal.role not in ("supervisor", "admin"):
@@ -39,10 +37,10 @@ async def console_page(request: Request) -> str | RedirectResponse:
 
 
 @router.get("/api/console/overview", dependencies=[Depends(SUPERVISORS)])
-async def console_overview(request: Request) -> dict[str, Any]:
+async def console_overview(worker: WorkerDep) -> dict[str, Any]:
     """Live calls (numbers masked), escalated calls with their summaries, today's figures."""
     try:
-        records = await request.app.state.services.store.recent(500)
+        records = await worker.services.store.recent(500)
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"Call records are unavailable: {exc}") from exc
     return overview(records, time.time())
@@ -61,17 +59,16 @@ class ListenAnswer(BaseModel):
 
 @router.post("/api/console/calls/{call_id}/listen")
 async def listen_in(
-    request: Request, call_id: str, body: ListenOffer, who: Supervisor
+    worker: WorkerDep, call_id: str, body: ListenOffer, who: Supervisor
 ) -> ListenAnswer:
     """Hear a live SIP call, both directions, in the browser; the caller hears nothing.
     Written to the audit log first: a listen-in that cannot be logged is refused."""
-    sip: SipCalls | None = request.app.state.sip
-    call = sip.live_call(call_id) if sip is not None else None
+    call = worker.sip.live_call(call_id) if worker.sip is not None else None
     if call is None:
         raise HTTPException(404, detail=f"No live SIP call '{call_id}' on this worker.")
     if "m=audio" not in body.sdp:
         raise HTTPException(400, detail="The SDP offer could not be used: it has no audio stream.")
-    audit: AuditLog = request.app.state.audit
+    audit = worker.audit
     session = uuid.uuid4().hex
     try:
         await audit.write("listen_start", who, call_id=call_id, session=session)
@@ -83,10 +80,9 @@ async def listen_in(
         with contextlib.suppress(StoreUnavailable):
             await audit.write("listen_stop", who, call_id=call_id, session=session, why=why)
 
-    offer = filter_offer_candidates(body.sdp, request.app.state.settings.webrtc.host_addresses)
-    listen_ins: ListenIns = request.app.state.listen_ins
+    offer = filter_offer_candidates(body.sdp, worker.settings.webrtc.host_addresses)
     try:
-        answer = await listen_ins.start(session, call, offer, ended)
+        answer = await worker.listen_ins.start(session, call, offer, ended)
     except ValueError as exc:
         await ended("offer refused")
         raise HTTPException(400, detail=f"The SDP offer could not be used: {exc}") from exc
@@ -94,19 +90,19 @@ async def listen_in(
 
 
 @router.delete("/api/console/listen/{session}", status_code=204)
-async def stop_listening(request: Request, session: str, _who: Supervisor) -> None:
+async def stop_listening(worker: WorkerDep, session: str, _who: Supervisor) -> None:
     """Stop a listen-in (it also stops when the call ends or the browser goes away)."""
-    if not await request.app.state.listen_ins.stop(session):
+    if not await worker.listen_ins.stop(session):
         raise HTTPException(404, detail=f"No listen-in session '{session}' on this worker.")
 
 
 @router.get("/api/console/audit", dependencies=[Depends(require())])
 async def audit_log(
-    request: Request,
+    worker: WorkerDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="Most recent entries")] = 100,
 ) -> list[dict[str, Any]]:
     """Who listened in to which call and when, newest first (admins only)."""
     try:
-        return await request.app.state.audit.recent(limit)
+        return await worker.audit.recent(limit)
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"The audit log is unavailable: {exc}") from exc

@@ -1,4 +1,7 @@
-"""The citizen phone page: /phone, its WebRTC offer endpoint and its live transcript."""
+"""The citizen phone page: /phone, its WebRTC offer endpoint and its live transcript.
+
+Citizens have no accounts: the page reads its own call only, with the token it was given in
+the WebRTC answer; every other call record needs a signed-in user (/api/calls)."""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import asyncio
 import time
 import uuid
 from importlib.resources import files
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import HTMLResponse
 from loguru import logger
 from pipecat.transports.base_transport import TransportParams
@@ -16,10 +20,11 @@ from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequest
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
 from pydantic import BaseModel, Field
 
+from bot.access.call_token import HEADER
 from bot.api.calls import read_call
 from bot.calls.record import CallRecord
-from bot.pipeline import CallServices
 from bot.webrtc.ice import filter_offer_candidates
+from bot.worker import WorkerDep
 
 router = APIRouter(prefix="/phone", tags=["phone"])
 
@@ -34,6 +39,7 @@ class Answer(BaseModel):
     type: str
     pc_id: str
     call_id: str = Field(description="Id of the call record (GET /phone/calls/{call_id})")
+    call_token: str = Field(description=f"Secret that reads this call only (the {HEADER} header)")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -43,12 +49,11 @@ async def phone_page() -> str:
 
 
 @router.post("/offer")
-async def offer(request: Request, body: Offer) -> Answer:
+async def offer(worker: WorkerDep, body: Offer) -> Answer:
     """Start a call from the browser: SDP offer in, SDP answer out (non-trickle ICE)."""
     if "m=audio" not in body.sdp:
         raise HTTPException(400, detail="The SDP offer could not be used: it has no audio stream.")
-    services: CallServices = request.app.state.services
-    calls: set[asyncio.Task[None]] = request.app.state.calls
+    services, calls = worker.services, worker.calls
     record = CallRecord(id=uuid.uuid4().hex, channel="webrtc", started_at=time.time())
     sdp = filter_offer_candidates(body.sdp, services.settings.webrtc.host_addresses)
 
@@ -62,16 +67,37 @@ async def offer(request: Request, body: Offer) -> Answer:
         task.add_done_callback(calls.discard)
 
     try:
-        answer = await request.app.state.webrtc.handle_web_request(
+        answer = await worker.webrtc.handle_web_request(
             SmallWebRTCRequest(sdp=sdp, type=body.type), on_connection
         )
     except ValueError as exc:
         logger.warning(f"rejected WebRTC offer: {exc}")
         raise HTTPException(400, detail=f"The SDP offer could not be used: {exc}") from exc
-    return Answer(**answer, call_id=record.id)
+    if answer is None:
+        raise HTTPException(500, detail="The WebRTC stack produced no SDP answer.")
+    call_token = worker.access.call_tokens.issue(record.id)
+    return Answer(**answer, call_id=record.id, call_token=call_token)
 
 
-@router.get("/calls/{call_id}")
-async def phone_call(request: Request, call_id: str) -> dict[str, object]:
+@router.get(
+    "/calls/{call_id}",
+    responses={
+        401: {"description": f"No {HEADER} header"},
+        404: {"description": "No such call, or the token is not this call's"},
+    },
+)
+async def phone_call(
+    worker: WorkerDep,
+    call_id: str,
+    call_token: Annotated[
+        str | None, Header(alias=HEADER, description="`call_token` of the WebRTC answer")
+    ] = None,
+) -> dict[str, object]:
     """The caller's own call record (the page polls it for the live transcript)."""
-    return await read_call(request.app.state.services.store, call_id)
+    if call_token is None:
+        raise HTTPException(
+            401, detail=f"Send the call_token of this call's WebRTC answer as {HEADER}."
+        )
+    if not worker.access.call_tokens.verify(call_id, call_token):
+        raise HTTPException(404, detail=f"No call with id '{call_id}' for this token.")
+    return await read_call(worker.services.store, call_id)

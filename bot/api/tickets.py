@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 
 from bot.access.guard import SUPERVISORS
 from bot.redis_guard import StoreUnavailable
 from bot.tickets.ticket import Ticket
+from bot.worker import WorkerDep
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(SUPERVISORS)])
 
 
 @router.get("/{number}")
-async def get_ticket(request: Request, number: str) -> Ticket:
+async def get_ticket(worker: WorkerDep, number: str) -> Ticket:
     """One work order: category, suggested department, address, time, description, contact,
     the call it came from (with a link to its transcript), status and survey results."""
     try:
-        ticket = await request.app.state.services.dialogue.tickets.get(number)
+        ticket = await worker.services.dialogue.tickets.get(number)
     except StoreUnavailable as exc:
         raise HTTPException(503, detail=f"Tickets are unavailable: {exc}") from exc
     if ticket is None:

@@ -10,18 +10,10 @@ from zoneinfo import ZoneInfo
 from bot.calls.handover import handover
 from bot.calls.record import CallRecord
 from bot.dialogue.events import TicketCreated, Transfer
+from bot.privacy import mask_number
 
 # A record never closed (its worker died) stops counting as live after this long.
 STALE_S = 4 * 3600
-
-
-def mask_number(number: str | None) -> str:
-    """138****8000: enough to recognise a caller again, not enough to call them."""
-    if not number:
-        return "未知"
-    if len(number) >= 7:
-        return number[:3] + "*" * (len(number) - 7) + number[-4:]
-    return number[:1] + "*" * (len(number) - 1)
 
 
 def _transfer(record: CallRecord) -> Transfer | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis.asyncio as redis
 
 from bot.calls.record import CallRecord
-from bot.redis_guard import guarded
+from bot.redis_guard import connect, guarded
 
 
 class CallStore:
@@ -16,10 +16,7 @@ class CallStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str, ttl_days: int) -> CallStore:
-        client = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2
-        )
-        return cls(client, prefix, ttl_days)
+        return cls(connect(url), prefix, ttl_days)
 
     def _key(self, call_id: str) -> str:
         return f"{self._prefix}:call:{call_id}"

@@ -25,6 +25,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from bot.calls.call_log import CallLog
 from bot.calls.record import Turn
 from bot.dialogue.processor import DialogueEventsFrame
+from bot.metrics import dialogue_events, turn_heard
 
 
 class TurnObserver(BaseObserver):
@@ -54,6 +55,7 @@ class TurnObserver(BaseObserver):
             self._bot_speaking = True
             if self._turns and self._turns[-1].first_audio_out is None:
                 self._turns[-1].first_audio_out = now
+                turn_heard(self._turns[-1])
                 self._log.changed()
             return
         if isinstance(frame, BotStoppedSpeakingFrame):
@@ -86,6 +88,7 @@ class TurnObserver(BaseObserver):
             self._log.changed()
         elif isinstance(frame, DialogueEventsFrame):
             self._log.record.events.extend(frame.events)
+            dialogue_events(frame.events)
             self._log.changed()
         elif isinstance(frame, TTSAudioRawFrame):
             if self._turns and self._turns[-1].first_tts_audio is None:

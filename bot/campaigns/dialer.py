@@ -16,6 +16,7 @@ from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, Outcome
 from bot.campaigns.store import CampaignStore
 from bot.dialogue.events import Hangup, SurveyRecorded
 from bot.dialogue.slot_types.spelling import spell_digits
+from bot.metrics import CAMPAIGN_ATTEMPTS
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
 from bot.tickets.store import TicketStore
@@ -30,6 +31,9 @@ _UNANSWERED = {
     "rejected": Outcome.REJECTED,
     "failed": Outcome.FAILED,
 }
+
+for _outcome in Outcome:  # exported at zero from the start
+    CAMPAIGN_ATTEMPTS.labels(_outcome)
 
 
 def outcome_of_call(record: CallRecord) -> tuple[Outcome, dict[str, Any] | None]:
@@ -166,6 +170,7 @@ class CampaignDialer:
         else:
             contact.done = True
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")
+        CAMPAIGN_ATTEMPTS.labels(outcome).inc()
         await self._store_outcome(campaign.id, entry, contact, again_at)
 
     async def _store_outcome(

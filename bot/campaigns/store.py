@@ -19,7 +19,7 @@ import redis.asyncio as redis
 
 from bot.campaigns.contacts import ContactImport
 from bot.campaigns.model import Campaign, CampaignSettings, Contact
-from bot.redis_guard import guarded
+from bot.redis_guard import connect, guarded
 
 GROUP = "dialers"
 
@@ -57,7 +57,7 @@ class CampaignStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str) -> CampaignStore:
-        return cls(redis.Redis.from_url(url, decode_responses=True), prefix)
+        return cls(connect(url), prefix)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -21,6 +21,7 @@ from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet
 from bot.flows.model import Slot
 from bot.llm.client import LLMClient, LLMError
+from bot.metrics import LLM_FALLBACKS
 
 MAX_COMMANDS = 4
 MAX_MENU_COMMANDS = 1  # the flow (or the question, or …)
@@ -251,6 +252,7 @@ class LLMUnderstanding:
             commands = _commands(data)
         except (LLMError, ValidationError) as exc:
             self.fallbacks += 1
+            LLM_FALLBACKS.inc()
             self.last_source = "local-fallback"
             logger.warning(f"LLM understanding unavailable, using local rules: {exc}")
             return local

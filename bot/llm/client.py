@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
+
+from bot.metrics import LLM_REQUESTS
 
 
 class LLMError(Exception):
@@ -47,6 +50,8 @@ class LLMClient:
             },
         }
         self.last_system = system
+        started = time.perf_counter()
+        outcome = "error"
         try:
             response = await self._http.post(
                 "/v1/chat/completions",
@@ -56,10 +61,14 @@ class LLMClient:
             response.raise_for_status()
             content = response.json()["choices"][0]["message"]["content"]
             data = json.loads(content)
+            outcome = "ok"
         except httpx.TimeoutException as exc:
+            outcome = "timeout"
             raise LLMError("the LLM did not answer within its latency budget") from exc
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             raise LLMError(f"the LLM request failed: {exc!r}") from exc
+        finally:
+            LLM_REQUESTS.labels(outcome).observe(time.perf_counter() - started)
         if not isinstance(data, dict):
             raise LLMError(f"the LLM returned {type(data).__name__}, not an object")
         return data

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 
+from bot.metrics import TTS_FIRST_AUDIO
 from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.voice import Voice
 
@@ -40,6 +42,7 @@ class OfflineTTSService(TTSService):
         return True
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
+        started: float | None = time.perf_counter()
         try:
             async for frame in self._stream_audio_frames_from_iterator(
                 _in_thread(self._voice.synthesize(normalize_for_speech(text))),
@@ -47,6 +50,9 @@ class OfflineTTSService(TTSService):
                 context_id=context_id,
             ):
                 await self.stop_ttfb_metrics()
+                if started is not None:
+                    TTS_FIRST_AUDIO.observe(time.perf_counter() - started)
+                    started = None
                 yield frame
         except Exception as exc:  # a broken voice must not end the call
             yield ErrorFrame(error=f"TTS failed for {text!r}: {exc}")

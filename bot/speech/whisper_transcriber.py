@@ -18,6 +18,7 @@ from faster_whisper import WhisperModel
 from loguru import logger
 
 from bot.config import AsrConfig
+from bot.metrics import ASR_DECODE, ASR_QUEUE
 from bot.speech.domain_lexicon import DomainLexicon, place_terms
 from bot.speech.transcript_guard import clean_transcript
 
@@ -152,5 +153,11 @@ class WhisperTranscriber:
         self, pcm16: bytes, places: bool = False, question: str = ""
     ) -> Transcript:
         """Decode off the event loop; callers beyond `max_concurrent` queue instead of thrashing."""
-        async with self._slots:
-            return await asyncio.to_thread(self.transcribe_sync, pcm16, places, question)
+        with ASR_QUEUE.track_inprogress():
+            await self._slots.acquire()
+        try:
+            transcript = await asyncio.to_thread(self.transcribe_sync, pcm16, places, question)
+        finally:
+            self._slots.release()
+        ASR_DECODE.observe(transcript.decode_s)
+        return transcript

@@ -70,6 +70,7 @@ class WebRTCCaller:
         self.mic = ScriptedMic()
         self.ear = BotEar()
         self.call_id: str | None = None
+        self.call_token: str | None = None  # reads this call at GET /phone/calls/{call_id}
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._listener: asyncio.Task[None] | None = None
 
@@ -101,6 +102,7 @@ class WebRTCCaller:
         response.raise_for_status()
         answer = response.json()
         self.call_id = answer["call_id"]
+        self.call_token = answer["call_token"]
         await self._pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
 
     async def wait_for_bot_audio(self, since: float, timeout: float) -> float:

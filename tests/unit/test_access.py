@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import stat
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 import httpx
@@ -11,10 +14,12 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from bot.access.guard import CALL_READERS, SUPERVISORS, Access, Principal
+from bot.access.lockout import SignInLockout
 from bot.access.passwords import hash_password, token_digest, verify_password
 from bot.access.session_cookie import SessionSigner
 from bot.api import login
-from bot.config import AuthConfig, Settings, load_settings
+from bot.config import AuthConfig, LockoutConfig, Settings, load_settings
+from bot.redis_guard import connect
 
 
 def test_password_hashes_verify_and_differ() -> None:
@@ -44,7 +49,7 @@ def settings_with(auth: dict[str, object]) -> Settings:
 
 
 @pytest.fixture
-def app() -> FastAPI:
+async def app() -> AsyncIterator[FastAPI]:
     settings = settings_with(
         {
             "users": {
@@ -55,7 +60,13 @@ def app() -> FastAPI:
         }
     )
     app = FastAPI()
-    app.state.access = Access.from_settings(settings)
+    redis = connect(settings.redis.url)
+    lockout = LockoutConfig(failures=3, window_min=15, lock_min=15)
+    # The part of a worker that signing in uses.
+    app.state.worker = SimpleNamespace(
+        access=Access.from_settings(settings),
+        lockout=SignInLockout(redis, f"test-{uuid.uuid4().hex[:8]}", lockout),
+    )
     app.include_router(login.router)
 
     @app.get("/supervised")
@@ -66,12 +77,15 @@ def app() -> FastAPI:
     async def calls() -> str:
         return "ok"
 
-    return app
+    yield app
+    await redis.aclose()
 
 
-def client(app: FastAPI, **headers: str) -> httpx.AsyncClient:
+def client(app: FastAPI, address: str = "127.0.0.1", **headers: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://bot", headers=headers
+        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+        base_url="http://bot",
+        headers=headers,
     )
 
 
@@ -102,6 +116,50 @@ async def test_wrong_password_is_refused(app: FastAPI) -> None:
         assert response.status_code == 401
         assert response.json()["detail"] == "Wrong user name or password."
         assert "set-cookie" not in response.headers
+
+
+@pytest.fixture
+def undelayed(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    """The app without the second a wrong password costs, to reach the lockout quickly."""
+    monkeypatch.setattr(login, "FAILED_LOGIN_DELAY_S", 0)
+    return app
+
+
+async def test_repeated_wrong_passwords_lock_the_account_and_the_address(
+    undelayed: FastAPI,
+) -> None:
+    async with client(undelayed, "10.0.0.7") as guesser:
+        for _ in range(3):
+            wrong = await guesser.post("/login", json={"name": "lee", "password": "guess"})
+            assert wrong.status_code == 401
+        # Locked now, even with the right password.
+        locked = await guesser.post("/login", json={"name": "lee", "password": "pw-lee"})
+        assert locked.status_code == 429
+        assert 14 * 60 < int(locked.headers["retry-after"]) <= 15 * 60
+        assert locked.json()["detail"] == (
+            "Too many wrong passwords for this account or from this address: "
+            "sign-in is locked for 15 more minute(s)."
+        )
+        assert "set-cookie" not in locked.headers
+        # The address is locked for other accounts too.
+        other = await guesser.post("/login", json={"name": "wu", "password": "pw-wu"})
+        assert other.status_code == 429
+    async with client(undelayed, "10.0.0.8") as colleague:
+        # The account is locked from every address; other accounts are not.
+        assert (
+            await colleague.post("/login", json={"name": "lee", "password": "pw-lee"})
+        ).status_code == 429
+        assert (
+            await colleague.post("/login", json={"name": "wu", "password": "pw-wu"})
+        ).status_code == 200
+
+
+async def test_a_right_password_clears_earlier_failures(undelayed: FastAPI) -> None:
+    async with client(undelayed, "10.0.0.9") as user:
+        for _ in range(5):
+            for password, status in (("typo", 401), ("typo", 401), ("pw-wu", 200)):
+                answer = await user.post("/login", json={"name": "wu", "password": password})
+                assert answer.status_code == status
 
 
 def test_fresh_install_gets_an_admin_password_file(tmp_path: Path) -> None:
