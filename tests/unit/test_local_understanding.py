@@ -187,3 +187,13 @@ def test_a_person_asked_for_in_plain_words(local: LocalUnderstanding, text: str)
 def test_a_question_announced_but_not_asked(local: LocalUnderstanding) -> None:
     assert local.route("喂 您好 我想咨询个问题") == Command(kind="ask_knowledge", question="")
     assert local.route("我想问下居住证咋办").question == "我想问下居住证咋办"
+
+
+@pytest.mark.parametrize(
+    "text", ["她是我妈 这两天住院了 你过阵子再打吧", "他是我家老爷子 出门遛弯去了"]
+)
+def test_a_relative_answering_for_the_callee(
+    local: LocalUnderstanding, flow_set: FlowSet, text: str
+) -> None:
+    consent = Expectation("confirm", "survey", prompt="请问您是王建国吗？")
+    assert local.read(text, consent)[0] == Command(kind="relative")

@@ -152,20 +152,30 @@ class AddressType(SlotType):
     volunteered = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
-        return _described_place(text) or find_address(text)
+        return self._place_answer(text)
+
+    def _place_answer(self, text: str) -> str | None:
+        """The described place where it holds the first street address, else that address."""
+        described, found = _described_place(text), find_address(text)
+        if described is None or (found is not None and found not in described):
+            return found
+        return described
 
     def answer_value(self, text: str, slot: Slot, today: dt.date) -> Any:
         """An answer to the address question itself: the caller's words for the place, from
         its first named part through the landmarks that follow ("北湖区 湖东路 中石化加油站
         旁边"), even where the heuristic finds no street address; never the name or number
         said after it."""
-        described = _described_place(text)
-        if described is not None:
-            return described
+        if find_address(text) is not None:
+            return self._place_answer(text)
         said = _LEAD_IN.sub("", re.sub(r"[\s，。,.]+", "", _arabic_numbers(text)))
         said = _TRAILING_POINTER.sub("", said)
-        # Asked for the place, the caller's words for it stand, if they name one.
-        return said if _NAMED_PLACE.search(said) and len(said) <= MAX_SAID_ADDRESS else None
+        # Asked for the place, the caller's words for it stand, if they name one and nothing
+        # else ("从火车站东广场上的车 到南湖区 体育中心").
+        if _NAMED_PLACE.search(said) and len(said) <= MAX_SAID_ADDRESS:
+            if not _OTHER_FACT.search(said):
+                return said
+        return _described_place(text)
 
     def validate(self, value: str, slot: Slot, utterance: str, today: dt.date) -> Any:
         """The LLM's address must be the caller's words (numbers normalised), not a
