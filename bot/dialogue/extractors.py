@@ -349,6 +349,8 @@ def extract_yes_no(text: str) -> bool | None:
     """The caller's answer to a yes/no question; any negation beats an affirmation."""
     text = _YES_IDIOMS.sub("，对，", _YES_NO_NEUTRAL.sub("，", text.lower()))
     clauses = [clause for clause in _CLAUSES.split(text) if clause]
+    # A 嗯 after the first clause is a hesitation ("在葵涌 嗯 哪条路来着"), not a yes.
+    clauses = clauses[:1] + [c for c in clauses[1:] if _PARTICLES.sub("", c) != "嗯"]
     if any(_NO.search(clause) for clause in clauses):
         return False
     for clause in clauses:

@@ -475,7 +475,9 @@ class FlowSession:
         name, slot = waiting.expectation.slot_name, waiting.expectation.slot
         assert name is not None and slot is not None
         frame.attempts[name] = frame.attempts.get(name, 0) + 1
-        if frame.attempts[name] < slot.max_attempts or (quietly and frame.attempts[name] < 3):
+        # An optional question the caller did not answer is not pressed (dialogs/README.md).
+        attempts = slot.max_attempts if slot.required else 1
+        if frame.attempts[name] < attempts or (quietly and frame.attempts[name] < 3):
             prompt = waiting.prompt if quietly else slot.reask or waiting.prompt
             if not quietly and not slot.reask:
                 state.say(self.prompts.no_match)

@@ -19,6 +19,7 @@ from bot.dialogue.intent_classifier import IntentClassifier
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.base import final_words, plain
+from bot.dialogue.slot_types.phone import corrected_phone
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet
 
@@ -243,6 +244,8 @@ class LocalUnderstanding:
             value = kind.extract(text, slot, today)
             if slot.type == "address" and old:  # a part corrected: "门牌是12号", "是康宁路"
                 value = corrected_address(str(old), said) or value
+            if slot.type == "phone" and old:  # the tail corrected: "最后四位是二二九四"
+                value = corrected_phone(str(old), said) or value
             if value is not None and value != old:
                 commands.append(Command(kind="correct_slot", slot=name, value=_as_text(value)))
             elif value is None and any(word in said for word in SLOT_WORDS.get(slot.type, ())):

@@ -15,6 +15,7 @@ from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.enum import named_values
+from bot.dialogue.slot_types.phone import corrected_phone
 
 
 def store_values(
@@ -49,6 +50,9 @@ def store_values(
         value = None
         if slot.type == "address" and filled and correcting:  # "门牌是12号"
             value = corrected_address(str(frame.slots[name]), command.value)
+        if slot.type == "phone" and filled and correcting:  # "最后四位是二二九四"
+            tail = corrected_phone(str(frame.slots[name]), utterance)
+            value = tail if tail == command.value else None
         if value is None:
             value = slot_type(slot).validate(command.value, slot, utterance, today)
         if value is None or (filled and frame.slots[name] == value):

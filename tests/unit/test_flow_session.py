@@ -452,3 +452,22 @@ async def test_a_question_announced_is_asked_for(flow_set: FlowSet) -> None:
     await conversation.start()
     assert "想咨询什么" in said(await conversation.handle("我想问个事"))
     assert said(await conversation.handle("居住证怎么办")).startswith("答：居住证怎么办")
+
+
+async def test_an_optional_question_not_answered_is_not_pressed(flow_set: FlowSet) -> None:
+    opening = "楼下烧烤店油烟太大，在南山区科技园路18号"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路18号"),
+            ],
+            "对 没错": [cmd("affirm")],
+        },
+    )
+    await conversation.start()
+    assert "什么时间" in said(await conversation.handle(opening))
+    reply = said(await conversation.handle("对 没错"))
+    assert "什么时间" not in reply and "称呼" in reply
+    assert conversation.slots["time"] is None

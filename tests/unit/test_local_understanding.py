@@ -197,3 +197,15 @@ def test_a_relative_answering_for_the_callee(
 ) -> None:
     consent = Expectation("confirm", "survey", prompt="请问您是王建国吗？")
     assert local.read(text, consent)[0] == Command(kind="relative")
+
+
+@pytest.mark.parametrize("text", ["河沟里全是死鱼 臭得要死", "那味儿熏得要命"])
+def test_figures_of_speech_and_dead_fish_are_no_emergency(
+    local: LocalUnderstanding, text: str
+) -> None:
+    assert not any(c.kind == "emergency" for c in local.read(text, Expectation("menu", "main")))
+
+
+def test_a_hesitation_inside_an_answer_is_no_yes(local: LocalUnderstanding) -> None:
+    check = Expectation("confirm", "complaint", prompt="请问现在是否有人身安全危险？")
+    assert local.read("在南城区 嗯 具体哪条街我想想", check) == []

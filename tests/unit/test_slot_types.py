@@ -8,6 +8,7 @@ from bot.dialogue.slot_types import SLOT_TYPES
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.base import final_words
+from bot.dialogue.slot_types.phone import corrected_phone
 from bot.flows.model import Slot
 
 TODAY = dt.date(2026, 12, 2)
@@ -173,3 +174,13 @@ def test_place_names_name_no_category() -> None:
 )
 def test_a_bare_early_hour_to_call_back_is_the_afternoon(text: str, time: str) -> None:
     assert extract("time", text) == time
+
+
+def test_the_tail_of_a_number_corrected_on_its_own() -> None:
+    assert corrected_phone("15038672249", "不对 最后四位是二二九四 不是二二四九") == "15038672294"
+    assert corrected_phone("15038672249", "尾号应该是 8861") == "15038678861"
+    assert corrected_phone("15038672249", "地址不对") is None
+
+
+def test_hesitations_and_questions_are_no_part_of_a_place() -> None:
+    assert extract("address", "在东湖区青山镇 嗯 哪个村来着 记不清了") == "东湖区青山镇"

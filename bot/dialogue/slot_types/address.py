@@ -70,7 +70,7 @@ _NAMED_PLACE = re.compile(
 _NOT_IN_ADDRESS = re.compile(
     r"[不没很太往冒就都也还又要着过吗呢吧啊哗撒拉]|走路|每天|天天|名字|公交|那个|这个|俺们|我们|"
     r"整栋|半条|晚上|早上|白天|夜里|半夜|满地|车(?![站场库道])|那条|这条|单位门口|"
-    r"一条|时候|对面的|旁边的|个月|几天|多年|年前|天前"
+    r"一条|时候|对面的|旁边的|个月|几天|多年|年前|天前|哪|嗯|来着|记不"
 )
 
 
@@ -120,7 +120,11 @@ _OTHER_FACT = re.compile(
 )
 _DISTRICT = re.compile(r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:这边|那边)?的?")
 # A piece that tells what happened ("顶棚叫风刮掉了一半") rather than where.
-_STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|了")
+_STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|了|什么")
+# The caller searching their memory ("哪条路来着"): the place said so far is what they know.
+_UNSURE = re.compile(r"哪|来着|记不|忘了|什么")
+# Hesitations between the pieces ("嗯", "那个", "就是").
+_HESITATION = re.compile(r"^(?:嗯|啊|呃|哦|那个|就是|这个)+$")
 _PIECES = re.compile(r"[\s，。,.！？!?；;]+")
 
 
@@ -135,8 +139,12 @@ def _described_place(text: str) -> str | None:
         first = piece[piece.find(found) :] if found and found in piece else _LEAD_IN.sub("", piece)
         kept = [_TRAILING_POINTER.sub("", first)]
         for following in pieces[index + 1 :]:
-            if _OTHER_FACT.search(following) or (
-                _STORY.search(following) and not _PLACE_PIECE.search(following)
+            if _HESITATION.match(following):
+                continue
+            if (
+                _OTHER_FACT.search(following)
+                or _UNSURE.search(following)
+                or (_STORY.search(following) and not _PLACE_PIECE.search(following))
             ):
                 break
             kept.append(_TRAILING_POINTER.sub("", following))

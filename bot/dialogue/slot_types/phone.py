@@ -19,6 +19,20 @@ THIS_NUMBER = re.compile(
 
 
 _GROUPS = re.compile(r"[\s，,、-]+")
+# The tail of a number corrected on its own ("最后四位是二二九四", "尾号应该是8861").
+_TAIL = re.compile(
+    r"(?:最后|后|末|尾号)(?:[两二三四五2345]位)?(?:数)?(?:是|应该是|改成|为)?\s*(\d{2,5})"
+)
+
+
+def corrected_phone(old: str, correction: str) -> str | None:
+    """The old number with the tail the caller corrected, or None when no tail is named."""
+    match = _TAIL.search(extractors.normalize_digits(correction.replace(" ", "")))
+    digits = old.replace("-", "")
+    if match is None or len(match[1]) >= len(digits):
+        return None
+    corrected = digits[: -len(match[1])] + match[1]
+    return extractors.extract_phone(corrected) if corrected != digits else None
 
 
 def _grouped_number(text: str) -> str | None:
