@@ -5,11 +5,19 @@ Every field is validated at start; a bad value is refused with one sentence nami
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +125,41 @@ class FlowsConfig(_Section):
     dir: Path
 
 
+class WebhookConfig(_Section):
+    """The work-order system's endpoint that receives each finished contact; off without url."""
+
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    secret: str = Field(default="", description="HMAC-SHA256 key the receiver checks")
+    timeout_s: float = Field(default=10, gt=0, le=120)
+    backoff_s: float = Field(default=5, gt=0, description="First retry delay; doubles per try")
+    max_backoff_s: float = Field(default=600, gt=0)
+
+    @model_validator(mode="after")
+    def _secret_with_url(self) -> WebhookConfig:
+        if self.url and len(self.secret) < 16:
+            raise ValueError("a webhook url needs a secret of at least 16 characters")
+        return self
+
+
 class CampaignsConfig(_Section):
     dialer: bool
     tick_s: float = Field(gt=0, le=60)
     lease_s: float = Field(ge=3)
+    do_not_call_phrases: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions: a callee who says one is put on the do-not-call list",
+    )
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+
+    @field_validator("do_not_call_phrases")
+    @classmethod
+    def _valid_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"'{pattern}' is not a regular expression: {exc}") from exc
+        return patterns
 
 
 class TicketsConfig(_Section):

@@ -19,6 +19,7 @@ from bot.access.lockout import SignInLockout
 from bot.calls.listen_in import ListenIns
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
+from bot.campaigns.webhook import Outbox, WebhookSender
 from bot.config import Settings
 from bot.llm.probe import LLMMonitor
 from bot.pipeline import CallServices
@@ -97,8 +98,13 @@ class Worker:
                     consumer=f"{socket.gethostname()}-{os.getpid()}",
                     tick_s=settings.campaigns.tick_s,
                     lease_s=settings.campaigns.lease_s,
+                    do_not_call_phrases=settings.campaigns.do_not_call_phrases,
+                    push_results=bool(settings.campaigns.webhook.url),
                 )
                 worker.background.append(asyncio.create_task(dialer.run()))
+        if settings.campaigns.webhook.url:
+            sender = WebhookSender(Outbox(client, prefix), settings.campaigns.webhook)
+            worker.background.append(asyncio.create_task(sender.run()))
         return worker
 
     async def stop(self) -> None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loguru import logger
 
 from bot.calls.record import CallRecord
-from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, Outcome
+from bot.campaigns.call_data import survey_call_data
+from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, OptOut, Outcome
+from bot.campaigns.result import ContactResult
 from bot.campaigns.store import CampaignStore
 from bot.dialogue.events import Hangup, SurveyRecorded
-from bot.dialogue.slot_types.spelling import spell_digits
 from bot.metrics import CAMPAIGN_ATTEMPTS
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
@@ -36,21 +39,48 @@ for _outcome in Outcome:  # exported at zero from the start
     CAMPAIGN_ATTEMPTS.labels(_outcome)
 
 
-def outcome_of_call(record: CallRecord) -> tuple[Outcome, dict[str, Any] | None]:
+@dataclass(frozen=True)
+class CallResult:
+    """What an answered call came to: the outcome, the answers and the callee's words for each."""
+
+    outcome: Outcome
+    answers: dict[str, Any] | None = None
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+def outcome_of_call(record: CallRecord) -> CallResult:
     """What an answered survey call came to, from the events its dialogue recorded."""
     surveys = [event.survey for event in record.dialogue_events(SurveyRecorded)]
     survey = surveys[-1] if surveys else None
     if survey and (survey["resolved"] is not None or survey["satisfaction"]):
-        answers = {key: survey[key] for key in ("resolved", "satisfaction", "comment")}
-        return Outcome.COMPLETED, answers
+        return _answered(Outcome.COMPLETED, survey, ("resolved", "satisfaction", "comment"))
     if survey and survey["callback_time"]:
-        return Outcome.CALL_LATER, {"callback_time": survey["callback_time"]}
+        return _answered(Outcome.CALL_LATER, survey, ("callback_time",))
     steps = [event.step for event in record.dialogue_events(Hangup)]
     if "wrong_person" in steps:
-        return Outcome.WRONG_NUMBER, None
+        return CallResult(Outcome.WRONG_NUMBER)
     if "relative" in steps or "call_later" in steps:  # a family member, or "call me later"
-        return Outcome.CALL_LATER, None
-    return Outcome.REFUSED, None
+        return CallResult(Outcome.CALL_LATER)
+    return CallResult(Outcome.REFUSED)
+
+
+def _answered(outcome: Outcome, survey: dict[str, Any], names: tuple[str, ...]) -> CallResult:
+    said = survey.get("evidence") or {}
+    evidence = {name: said[name] for name in names if said.get(name)}
+    return CallResult(outcome, {name: survey[name] for name in names}, evidence)
+
+
+def asked_not_to_call(record: CallRecord, phrases: list[re.Pattern[str]]) -> str | None:
+    """The callee's words, when they asked not to be called again (the survey flow does not
+    listen for it: the campaign does, for every call it places)."""
+    return next(
+        (
+            turn.caller_text
+            for turn in record.turns
+            if turn.caller_text and any(phrase.search(turn.caller_text) for phrase in phrases)
+        ),
+        None,
+    )
 
 
 class CampaignDialer:
@@ -63,6 +93,8 @@ class CampaignDialer:
         consumer: str,
         tick_s: float = 1.0,
         lease_s: float = 15.0,
+        do_not_call_phrases: list[str] | None = None,
+        push_results: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
@@ -71,6 +103,8 @@ class CampaignDialer:
         self._consumer = consumer
         self._tick_s = tick_s
         self._lease_s = lease_s
+        self._opt_out_phrases = [re.compile(phrase) for phrase in do_not_call_phrases or []]
+        self._push_results = push_results  # finished contacts go to the webhook outbox
         self._clock = clock
         self._running: dict[str, asyncio.Task[None]] = {}
 
@@ -122,21 +156,18 @@ class CampaignDialer:
             with contextlib.suppress(StoreUnavailable):
                 await self._store.renew(campaign_id, self._consumer, entry)
 
-    async def _call_data(self, contact: Contact) -> dict[str, Any]:
+    async def _call_data(self, campaign: Campaign, contact: Contact) -> dict[str, Any]:
         ticket = await self._tickets.get(contact.ticket_id) if contact.ticket_id else None
-        data: dict[str, Any] = {
-            "contact_name": contact.name or (ticket.contact_name if ticket else None) or "",
-            "ticket_category": (ticket.category if ticket else None) or "",
-        }
-        if contact.ticket_id:
-            data["ticket"] = contact.ticket_id
-            data["ticket_number"] = spell_digits(contact.ticket_id)
-        return data
+        return survey_call_data(contact, ticket, campaign.calling_windows().zone).values()
 
     async def _attempt(self, campaign: Campaign, entry: str, phone: str) -> None:
         contact = await self._store.contact(campaign.id, phone)
         if contact is None or contact.done or any(a.entry == entry for a in contact.attempts):
             await self._store.release(campaign.id, phone, entry)  # dealt with before a crash
+            return
+        if await self._store.on_do_not_call(phone):  # asked, in another campaign, since import
+            contact.outcome, contact.done = Outcome.OPTED_OUT, True
+            await self._store_outcome(campaign.id, entry, contact, None)
             return
         lease = asyncio.create_task(self._keep_lease(campaign.id, entry))
         try:
@@ -145,21 +176,32 @@ class CampaignDialer:
             lease.cancel()
 
     async def _call(self, campaign: Campaign, entry: str, contact: Contact) -> None:
-        data = await self._call_data(contact)  # before dialling: nobody is kept waiting on Redis
+        data = await self._call_data(campaign, contact)  # before dialling: no wait on Redis
         attempt = Attempt(number=len(contact.attempts) + 1, started_at=self._clock(), entry=entry)
         dialled = await self._sip.dial(contact.phone, campaign.trunk)
         attempt.sip_status = dialled.status
+        opt_out = None
         if dialled.call is None:
-            outcome, answers = _UNANSWERED[dialled.outcome.value], None
+            result = CallResult(_UNANSWERED[dialled.outcome.value])
         else:
             attempt.call_id = SipCalls.record_id(dialled.call)
             record = await self._sip.converse(dialled.call, campaign.flow, data)
-            outcome, answers = outcome_of_call(record)
+            result = outcome_of_call(record)
+            said = asked_not_to_call(record, self._opt_out_phrases)
+            if said is not None:
+                opt_out = OptOut(
+                    said=said, campaign_id=campaign.id, call_id=attempt.call_id, at=self._clock()
+                )
+                contact.do_not_call = said
+                if result.outcome is not Outcome.COMPLETED:
+                    result = replace(result, outcome=Outcome.OPTED_OUT)
+        outcome, answers = result.outcome, result.answers
         attempt.ended_at = self._clock()
         attempt.outcome = outcome
         contact.attempts.append(attempt)
         contact.outcome = outcome
         contact.answers = answers if answers is not None else contact.answers
+        contact.evidence = result.evidence if answers is not None else contact.evidence
         again_at = None
         if outcome in RETRY and attempt.number < campaign.attempts:
             windows = campaign.calling_windows()
@@ -171,17 +213,26 @@ class CampaignDialer:
             contact.done = True
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")
         CAMPAIGN_ATTEMPTS.labels(outcome).inc()
-        await self._store_outcome(campaign.id, entry, contact, again_at)
+        await self._store_outcome(campaign.id, entry, contact, again_at, opt_out)
 
     async def _store_outcome(
-        self, campaign_id: str, entry: str, contact: Contact, again_at: float | None
+        self,
+        campaign_id: str,
+        entry: str,
+        contact: Contact,
+        again_at: float | None,
+        opt_out: OptOut | None = None,
     ) -> None:
         """A call that took place is never forgotten: through a Redis outage the outcome is
         kept here and stored as soon as Redis answers again."""
         deadline = self._clock() + OUTCOME_PATIENCE_S
+        pushed = self._push_results and contact.done
+        result = ContactResult.of(campaign_id, contact) if pushed else None
         while True:
             try:
-                await self._store.finish(campaign_id, entry, contact, again_at)
+                await self._store.finish(
+                    campaign_id, entry, contact, again_at, opt_out=opt_out, result=result
+                )
                 return
             except StoreUnavailable as exc:
                 if self._clock() > deadline:

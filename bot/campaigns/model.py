@@ -22,6 +22,7 @@ class Outcome(StrEnum):
     CALL_LATER = "call_later"
     REFUSED = "refused"
     WRONG_NUMBER = "wrong_number"
+    OPTED_OUT = "opted_out"  # asked not to be called again: on the do-not-call list
 
 
 # Outcomes that are worth another attempt (while attempts remain).
@@ -131,13 +132,34 @@ class Attempt(BaseModel):
     entry: str = Field(description="Dialer queue entry that carried the attempt")
 
 
+class OptOut(BaseModel):
+    """A callee's request not to be called again, kept with the do-not-call entry."""
+
+    said: str = Field(description="The callee's words")
+    campaign_id: str
+    call_id: str | None = None
+    at: float
+
+
 class Contact(BaseModel):
     phone: str
-    ticket_id: str | None = None
+    ticket_id: str | None = Field(
+        default=None, description="The work order, in any id format the centre uses"
+    )
     name: str | None = None
+    category: str | None = Field(default=None, description="The request's category, as spoken")
+    summary: str | None = Field(default=None, description="A short summary the script may speak")
+    reported: dt.date | None = Field(default=None, description="When the request was reported")
+    department: str | None = Field(default=None, description="The department that handled it")
     attempts: list[Attempt] = Field(default_factory=list)
     outcome: Outcome | None = None
     answers: dict[str, Any] | None = Field(
         default=None, description="resolved, satisfaction, comment"
+    )
+    evidence: dict[str, str] = Field(
+        default_factory=dict, description="The callee's words behind each answer"
+    )
+    do_not_call: str | None = Field(
+        default=None, description="The callee's words asking not to be called again"
     )
     done: bool = False

@@ -44,6 +44,8 @@ def summary(
     }
 
 
+ANSWERS = ("resolved", "satisfaction", "comment", "callback_time")
+ANSWER_WORDS = {name: f"{name}_said" for name in ANSWERS}
 EXPORT_COLUMNS = [
     "phone",
     "ticket_id",
@@ -56,11 +58,17 @@ EXPORT_COLUMNS = [
     "comment",
     "callback_time",
     "last_attempt_at",
+    "category",
+    "department",
+    "reported",
+    # The callee's words each answer was taken from (its evidence).
+    *ANSWER_WORDS.values(),
+    "do_not_call_said",
 ]
 
 
 def export_csv(contacts: list[Contact]) -> str:
-    """One row per contact: outcome, attempts and the answers given."""
+    """One row per contact: outcome, attempts, the answers given and the words behind them."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
@@ -79,6 +87,11 @@ def export_csv(contacts: list[Contact]) -> str:
                 "comment": answers.get("comment") or "",
                 "callback_time": answers.get("callback_time") or "",
                 "last_attempt_at": contact.attempts[-1].started_at if contact.attempts else "",
+                "category": contact.category or "",
+                "department": contact.department or "",
+                "reported": contact.reported or "",
+                **{column: contact.evidence.get(name, "") for name, column in ANSWER_WORDS.items()},
+                "do_not_call_said": contact.do_not_call or "",
             }
         )
     return out.getvalue()

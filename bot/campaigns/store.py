@@ -18,7 +18,9 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot.campaigns.contacts import ContactImport
-from bot.campaigns.model import Campaign, CampaignSettings, Contact
+from bot.campaigns.model import Campaign, CampaignSettings, Contact, OptOut
+from bot.campaigns.result import ContactResult
+from bot.campaigns.webhook import outbox_keys
 from bot.redis_guard import connect, guarded
 
 GROUP = "dialers"
@@ -36,12 +38,22 @@ end
 return #phones
 """
 
-# Acknowledge an entry and free its call slot, only once however often it is finished.
+# Acknowledge an entry and free its call slot, only once however often it is finished; with
+# it, a callee's request not to be called again (words as evidence) and, the first time only,
+# the contact's result into the webhook outbox.
 _FINISH = """
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[1]) end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
+if ARGV[6] ~= '' then
+  redis.call('SADD', KEYS[5], ARGV[2])
+  redis.call('HSET', KEYS[6], ARGV[2], ARGV[6])
+end
 if redis.call('XACK', KEYS[3], ARGV[4], ARGV[5]) == 1 then
   redis.call('DECR', KEYS[4])
+  if ARGV[7] ~= '' then
+    redis.call('HSET', KEYS[8], ARGV[7], ARGV[8])
+    redis.call('ZADD', KEYS[7], ARGV[9], ARGV[7])
+  end
   return 1
 end
 return 0
@@ -74,6 +86,14 @@ class CampaignStore:
     async def add_do_not_call(self, phones: list[str]) -> None:
         if phones:
             await guarded(self._redis.sadd(f"{self._prefix}:do-not-call", *phones))
+
+    async def on_do_not_call(self, phone: str) -> bool:
+        return bool(await guarded(self._redis.sismember(f"{self._prefix}:do-not-call", phone)))
+
+    async def do_not_call_reason(self, phone: str) -> OptOut | None:
+        """How a number came onto the list by the callee's own request, if it did."""
+        raw = await guarded(self._redis.hget(f"{self._prefix}:do-not-call:evidence", phone))
+        return OptOut.model_validate_json(raw) if raw else None
 
     async def create(self, settings: CampaignSettings, imported: ContactImport) -> Campaign:
         now = time.time()
@@ -156,11 +176,19 @@ class CampaignStore:
         )
 
     async def finish(
-        self, campaign_id: str, entry: str, contact: Contact, again_at: float | None
+        self,
+        campaign_id: str,
+        entry: str,
+        contact: Contact,
+        again_at: float | None,
+        *,
+        opt_out: OptOut | None = None,
+        result: ContactResult | None = None,
     ) -> None:
-        """Store the contact, queue its next attempt if any, and acknowledge the entry, in
+        """Store the contact, queue its next attempt if any, put a callee who asked for it on
+        the do-not-call list, queue its result for the webhook and acknowledge the entry, in
         one atomic step."""
-        await self._settle(campaign_id, entry, contact, again_at)
+        await self._settle(campaign_id, entry, contact, again_at, opt_out=opt_out, result=result)
 
     async def release(self, campaign_id: str, phone: str, entry: str) -> None:
         """Drop an entry that needs no call (its contact was finished before a crash)."""
@@ -173,13 +201,22 @@ class CampaignStore:
         contact: Contact | None,
         again_at: float | None,
         phone: str = "",
+        *,
+        opt_out: OptOut | None = None,
+        result: ContactResult | None = None,
     ) -> None:
         keys = [self._key(campaign_id, part) for part in ("contacts", "due", "calls", "inflight")]
+        keys += [f"{self._prefix}:do-not-call", f"{self._prefix}:do-not-call:evidence"]
+        keys += outbox_keys(self._prefix)[:2]
         args = [
             contact.model_dump_json() if contact else "",
             contact.phone if contact else phone,
             "" if again_at is None else again_at,
             GROUP,
             entry,
+            opt_out.model_dump_json() if opt_out else "",
+            result.idempotency_key if result else "",
+            result.model_dump_json() if result else "",
+            time.time(),
         ]
         await guarded(self._finish(keys=keys, args=args))

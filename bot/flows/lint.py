@@ -13,7 +13,7 @@ from bot.flows.model import (
     GlobalBehaviour,
     step_kind,
 )
-from bot.flows.templates import CALL_DATA, template_names
+from bot.flows.templates import CALL_DATA, optional_parts, template_names
 
 # A step after one of these runs only if something jumps to it.
 ENDS_FLOW = {"goto", "transfer", "hangup"}
@@ -99,6 +99,7 @@ def lint_flow(flow: Flow, source: LoadedFile, known_flows: set[str]) -> list[Flo
 
 def _template_names(text: str, problem, loc: tuple[object, ...]) -> set[str]:  # type: ignore[no-untyped-def]
     try:
+        optional_parts(text)
         return template_names(text)
     except ValueError as exc:
         problem(loc, str(exc))
