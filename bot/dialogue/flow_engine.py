@@ -175,11 +175,21 @@ class FlowSession:
         return await self._apply(commands, utterance)
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:
-        """Keypad input: 0 for a person, a flow's key at the menu, digits for number slots."""
+        """Keypad input: a slot's key for a closed answer, a number typed and ended by #,
+        0 for a person, a flow's key at the menu, 1/2 for yes/no."""
         state = self.state
         if state.ended:
             return []
         waiting = state.waiting
+        slot = waiting.expectation.slot if waiting else None
+        if waiting and slot is not None and slot.keys and digits in slot.keys:
+            return await self._keyed_answer(waiting, slot.keys[digits], digits)
+        if slot is not None and slot_type(slot).keyed_digits:
+            state.keypad += digits.rstrip("#")
+            if not digits.endswith("#"):
+                return []  # the caller is still typing
+            typed, state.keypad = state.keypad, ""
+            return await self.handle(typed)
         if digits == "0":
             return await self._apply([Command(kind="request_human")], digits)
         if waiting and waiting.expectation.awaiting == "menu":
@@ -191,6 +201,18 @@ class FlowSession:
         if waiting and waiting.expectation.slot is not None:
             return await self.handle(digits.rstrip("#"))
         return await self._apply([], digits)
+
+    async def _keyed_answer(self, waiting: Waiting, words: str, key: str) -> list[Reply]:
+        """A closed answer given by key: the key's words, read by the slot's type as if said,
+        with the key press as the evidence."""
+        name, slot = waiting.expectation.slot_name, waiting.expectation.slot
+        assert name is not None and slot is not None
+        value = slot_type(slot).answer_value(words, slot, self._today())
+        if value is None:  # the flow's lint refuses such keys; never store a guess
+            return self._not_understood()
+        self.state.frame.store(name, value, f"按键{key}（{words}）")
+        self.state.waiting = None
+        return await self._run()
 
     async def silence(self) -> list[Reply]:
         """The caller said nothing for a while: re-prompt, then give up politely."""

@@ -61,6 +61,7 @@ class SessionState:
     last_prompt: str = ""
     no_match: int = 0
     silences: int = 0
+    keypad: str = ""  # digits typed so far for a number slot, until #
     ended: bool = False
     events: list[Event] = field(default_factory=list)
     heard: list[str] = field(default_factory=list)  # the caller's utterances, in order

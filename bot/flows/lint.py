@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
+from bot.dialogue.slot_types import slot_type
 from bot.flows.conditions import ConditionError, condition_names, parse_condition
 from bot.flows.loader import FlowProblem, LoadedFile
 from bot.flows.model import (
@@ -11,6 +13,7 @@ from bot.flows.model import (
     CollectStep,
     Flow,
     GlobalBehaviour,
+    Slot,
     step_kind,
 )
 from bot.flows.templates import CALL_DATA, optional_parts, template_names
@@ -81,6 +84,8 @@ def lint_flow(flow: Flow, source: LoadedFile, known_flows: set[str]) -> list[Flo
                 for name in sorted(used - names):
                     problem((*loc, "branch", number, "if"), f"condition uses undefined '{name}'")
     for slot_name, slot_def in flow.slots.items():
+        for message in _key_problems(slot_def):
+            problem(("slots", slot_name, "keys"), message)
         for field in ("ask", "reask"):
             text = getattr(slot_def, field)
             if text:
@@ -95,6 +100,26 @@ def lint_flow(flow: Flow, source: LoadedFile, known_flows: set[str]) -> list[Flo
         if step_kind(previous) in ENDS_FLOW and (step.id is None or step.id not in jumped_to):
             problem(("steps", index), f"step {index + 1} is unreachable (nothing jumps to it)")
     return problems
+
+
+def _key_problems(slot: Slot) -> Iterator[str]:
+    """Keys whose words the slot's type cannot read, two keys for one value, and a question
+    that does not tell the caller the keys."""
+    if not slot.keys:
+        return
+    kind = slot_type(slot)
+    meaning: dict[object, str] = {}
+    for key, words in sorted(slot.keys.items()):
+        value = kind.answer_value(words, slot, dt.date.today())
+        if value is None:
+            yield f"keys: '{key}' → '{words}' is not an answer this slot can take"
+        elif value in meaning:
+            yield f"keys: '{meaning[value]}' and '{key}' both mean '{words}'"
+        else:
+            meaning[value] = key
+    untold = sorted(key for key in slot.keys if f"按{key}" not in slot.ask)
+    if untold:
+        yield f"keys: the question does not say 按{untold[0]} (callers must hear the keys)"
 
 
 def _template_names(text: str, problem, loc: tuple[object, ...]) -> set[str]:  # type: ignore[no-untyped-def]

@@ -34,6 +34,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Slot types whose answers are closed, so a key can stand for each.
+KEYED_TYPES = frozenset({"enum", "yes_no", "satisfaction", "resolution"})
+
+
 class Slot(_Strict):
     """A piece of information the flow collects from the caller."""
 
@@ -54,6 +58,13 @@ class Slot(_Strict):
         default=None,
         description="enum only: the value stored when the caller's words fit none (e.g. 其他)",
     )
+    keys: dict[str, str] | None = Field(
+        default=None,
+        description=(
+            "closed answers by keypad: key (1-9) → the words it stands for, read by the slot's "
+            "type as if said (e.g. {'1': 满意, '2': 基本满意, '3': 不满意}); 0 is a person"
+        ),
+    )
     infer_from_account: bool = Field(
         default=False,
         description=(
@@ -66,6 +77,14 @@ class Slot(_Strict):
     def _enum_needs_values(self) -> Slot:
         if (self.type == "enum") != bool(self.values):
             raise ValueError("'values' is required for enum slots and only allowed for them")
+        if self.keys is not None:
+            if self.type not in KEYED_TYPES:
+                raise ValueError(
+                    f"'keys' is only allowed for {', '.join(sorted(KEYED_TYPES))} slots"
+                )
+            bad = sorted(key for key in self.keys if key not in "123456789" or len(key) != 1)
+            if bad:
+                raise ValueError(f"keys must be single keys 1-9 (0 asks for a person): {bad}")
         if self.infer_from_account and self.type != "enum":
             raise ValueError("'infer_from_account' is only allowed for enum slots")
         if self.fallback is not None and self.fallback not in (self.values or {}):

@@ -471,3 +471,25 @@ async def test_an_optional_question_not_answered_is_not_pressed(flow_set: FlowSe
     reply = said(await conversation.handle("对 没错"))
     assert "什么时间" not in reply and "称呼" in reply
     assert conversation.slots["time"] is None
+
+
+async def test_a_phone_number_typed_on_the_keypad_ends_with_hash(flow_set: FlowSet) -> None:
+    opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路18号"),
+                cmd("set_slot", slot="time", value="晚上"),
+                cmd("set_slot", slot="contact_name", value="李"),
+            ],
+            "13912345678": [cmd("set_slot", slot="contact_phone", value="13912345678")],
+        },
+    )
+    await conversation.start()
+    assert "按井号键结束" in said(await conversation.handle(opening))
+    for key in "1391234567":
+        assert await conversation.handle_dtmf(key) == []  # still typing: nothing said
+    assert "核对" in said(await conversation.handle_dtmf("8#"))
+    assert conversation.slots["contact_phone"] == "13912345678"

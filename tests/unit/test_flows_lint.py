@@ -143,3 +143,34 @@ def test_broken_edit_keeps_the_last_good_flows(flows_dir: Path) -> None:
     fixed = library.current()
     assert fixed.version != good.version
     assert "已经记录" in fixed.flows["parking"].steps[1].say  # type: ignore[union-attr]
+
+
+KEYED = """\
+name: parking
+description: 违停举报
+triggers:
+  examples: [有车乱停]
+slots:
+  rating:
+    type: satisfaction
+    ask: 满意请按1，不满意请按2。
+    keys: {"1": 满意, "2": "{second}", "3": 挺好}
+steps:
+  - collect: rating
+  - say: 已记录。
+"""
+
+
+def test_keys_must_be_answers_told_to_the_caller_and_distinct(flows_dir: Path) -> None:
+    found = problems_for(flows_dir, KEYED.replace("{second}", "随便"))
+    assert any("'2' → '随便' is not an answer" in p for p in found)
+    assert any("'1' and '3' both mean" in p for p in found)
+    assert any("does not say 按3" in p for p in found)
+    assert all(p.startswith(f"{flows_dir / 'parking.yaml'}:") for p in found)
+
+
+def test_key_zero_is_kept_for_a_person(flows_dir: Path) -> None:
+    found = problems_for(
+        flows_dir, KEYED.replace('"3": 挺好', '"0": 挺好').replace("{second}", "不满意")
+    )
+    assert any("0 asks for a person" in p for p in found)

@@ -38,11 +38,13 @@ class SlotType:
     reading from the LLM where one is configured.
     `volunteered`: the value may be taken from any utterance in the flow, not only the answer
     to its own question (a phone number said with the problem).
+    `keyed_digits`: a number the caller may type on the keypad instead, ended by #.
     """
 
     name: ClassVar[str]
     certain: ClassVar[bool] = False
     volunteered: ClassVar[bool] = False
+    keyed_digits: ClassVar[bool] = False  # may be typed on the keypad, ended by #
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         """The value in the caller's words, normalised, or None when there is none."""

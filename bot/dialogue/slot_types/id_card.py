@@ -13,6 +13,7 @@ from bot.flows.model import Slot
 
 class IdCardType(SlotType):
     name = "id_card"
+    keyed_digits = True
     certain = True
     volunteered = True
 

@@ -12,6 +12,7 @@ from bot.flows.model import Slot
 
 class NumberType(SlotType):
     name = "number"
+    keyed_digits = True
     certain = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:

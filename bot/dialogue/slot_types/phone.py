@@ -55,6 +55,7 @@ def _grouped_number(text: str) -> str | None:
 
 class PhoneType(SlotType):
     name = "phone"
+    keyed_digits = True
     certain = True
     volunteered = True
 

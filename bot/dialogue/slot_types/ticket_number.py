@@ -16,6 +16,7 @@ _NUMBER = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]{0,4}\d{6,20})(?![0-9A-Za-z])")
 
 class TicketNumberType(SlotType):
     name = "ticket_number"
+    keyed_digits = True
     certain = True
     volunteered = True
 
