@@ -55,6 +55,33 @@ _NOT_EMERGENCY = re.compile(
 )
 
 
+# Emergencies as said in three syllables or more, also matched by sound (bot/dialogue/
+# sound_alike.py): a recogniser's "着伙了" is still 着火了, and earns one confirming question.
+SPOKEN_EMERGENCIES = (
+    "着火了",
+    "起火了",
+    "失火了",
+    "冒烟了",
+    "烧起来了",
+    "煤气味",
+    "燃气味",
+    "煤气泄漏",
+    "燃气泄漏",
+    "天然气泄漏",
+    "救命啊",
+    "快来人",
+    "晕倒了",
+    "昏过去了",
+    "没呼吸了",
+    "想自杀",
+    "不想活了",
+    "要跳楼",
+    "出车祸了",
+    "有人打人",
+    "拿着刀",
+)
+
+
 def urgency(text: str) -> Urgency | None:
     """How surely the words describe an emergency happening now, or None."""
     if _CERTAIN.search(text):

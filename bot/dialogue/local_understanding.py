@@ -13,13 +13,14 @@ import re
 from collections.abc import Callable
 
 from bot.dialogue.commands import VALUE_KINDS, Command
-from bot.dialogue.emergency import urgency
+from bot.dialogue.emergency import SPOKEN_EMERGENCIES, urgency
 from bot.dialogue.extractors import extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.base import final_words, plain
 from bot.dialogue.slot_types.phone import corrected_phone
+from bot.dialogue.sound_alike import SoundAlikes
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet
 
@@ -97,6 +98,8 @@ PERSON_REQUEST = re.compile(
     r"(?:找|要|换)(?:个|一个)?(?:活)?人(?:来|跟我说|接|听)?(?:\s|$|吧|啊|呀|[，,。])|"
     r"不(?:想|要|愿意)?(?:跟|和|同)机器|机器人?.{0,4}(?:听不懂|说不清|没用|不行)"
 )
+# Requests for a person said in three syllables or more, also matched by sound ("转人公").
+SPOKEN_PERSON_REQUESTS = ("转人工", "找人工", "要人工", "人工客服", "转接人工", "接线员", "找真人")
 # Nothing more to ask: the end of the call after a task ("没别的了", "好的 知道了 谢谢").
 NOTHING_MORE = re.compile(
     r"没(?:有)?(?:别的|其他|其它|啥|什么)(?:事|事情|问题|要问的)?(?:了|啦)?|没事(?:了|啦)|没有了|没了|"
@@ -131,6 +134,13 @@ class LocalUnderstanding:
         self._emergency_words = tuple(intents.emergency)
         self._escalations = {"anger": tuple(intents.anger), "human_only": tuple(intents.human_only)}
         self._person = IntentClassifier({"request_human": intents.human})
+        # What must not be missed when the recogniser spells it wrong, matched by sound.
+        self._sound_alikes = SoundAlikes(
+            {
+                "emergency": [*SPOKEN_EMERGENCIES, *intents.emergency],
+                "request_human": [*SPOKEN_PERSON_REQUESTS, *intents.human],
+            }
+        )
         self._globals = IntentClassifier(
             {
                 "request_human": intents.human,
@@ -172,11 +182,14 @@ class LocalUnderstanding:
         heard = urgency(text)
         if heard == "certain" or any(word in text for word in self._emergency_words):
             return [Command(kind="emergency", value="certain")]
+        by_sound = self._sound_alikes.heard(text)
+        if heard is None and "emergency" in by_sound:
+            heard = "possible"  # "着伙了": asked once, never a complaint form
         commands = [Command(kind="emergency", value="possible")] if heard else []
         for reason, words in self._escalations.items():
             if any(word in text for word in words):
                 return [*commands, Command(kind="escalate", value=reason)]
-        if PERSON_REQUEST.search(text):
+        if PERSON_REQUEST.search(text) or "request_human" in by_sound:
             return [*commands, Command(kind="request_human")]
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:

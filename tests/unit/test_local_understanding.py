@@ -209,3 +209,15 @@ def test_figures_of_speech_and_dead_fish_are_no_emergency(
 def test_a_hesitation_inside_an_answer_is_no_yes(local: LocalUnderstanding) -> None:
     check = Expectation("confirm", "complaint", prompt="请问现在是否有人身安全危险？")
     assert local.read("在南城区 嗯 具体哪条街我想想", check) == []
+
+
+@pytest.mark.parametrize("text", ["快来人 我家厨房着伙了", "楼道里一股没气泄露的味"])
+def test_a_misheard_emergency_is_asked_about_not_filed(
+    local: LocalUnderstanding, text: str
+) -> None:
+    commands = local.read(text, Expectation("menu", "main"))
+    assert commands[0].kind == "emergency" and commands[0].value in ("possible", "certain")
+
+
+def test_a_misheard_request_for_a_person(local: LocalUnderstanding) -> None:
+    assert Command(kind="request_human") in local.read("帮我转人公", Expectation("menu", "main"))
