@@ -24,6 +24,7 @@ import traceback
 import uuid
 import zlib
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ import yaml
 
 from bot.config import Settings, load_settings
 from bot.dialogue.engine import Reply
+from bot.dialogue.flow_engine import FlowSession
 from bot.dialogue.service import DialogueService
 from bot.tickets.ticket import Ticket
 
@@ -48,6 +50,8 @@ def default_caller(name: str) -> str:
 
 
 TIMEOUT_S = 60.0
+# How the bot comes to read a caller's line: typed as is, or spoken and recognised.
+Hearing = Callable[[str, FlowSession], Awaitable[str]]
 TICKET_FIELDS = ("category", "address", "time", "description", "contact_name", "contact_phone")
 SURVEY_FIELDS = ("resolved", "satisfaction", "comment", "callback_time")
 FIGURES = (
@@ -327,6 +331,7 @@ class Outcome:
     error: str | None = None
     problem: str | None = None
     wrong: list[dict[str, Any]] = field(default_factory=list)
+    heard: list[tuple[str, str]] = field(default_factory=list)  # (said, as the bot read it)
 
     @property
     def succeeded(self) -> bool:
@@ -392,8 +397,17 @@ def _log(verbose: bool, text: str) -> None:
         print(text, file=sys.stderr)
 
 
+async def typed(line: str, session: FlowSession) -> str:
+    """The caller's line as the bot reads it when typed: as written."""
+    return line
+
+
 async def _converse(
-    service: DialogueService, conversation: Conversation, outcome: Outcome, verbose: bool
+    service: DialogueService,
+    conversation: Conversation,
+    outcome: Outcome,
+    verbose: bool,
+    hear: Hearing,
 ) -> None:
     caller = str(conversation.get("caller") or default_caller(conversation["name"]))
     await _set_up(service, conversation, caller)
@@ -408,7 +422,9 @@ async def _converse(
     for line in conversation["lines"]:
         if session.ended:
             break
-        _log(verbose, f"  caller: {line}")
+        heard = await hear(str(line), session)
+        _log(verbose, f"  caller: {line}" + (f"  (heard: {heard})" if heard != line else ""))
+        outcome.heard.append((str(line), heard))
         started = time.perf_counter()
         acknowledged: list[float] = []
 
@@ -418,7 +434,7 @@ async def _converse(
             heard.append((time.perf_counter() - since) * 1000)
             _log(verbose, f"  bot:    {reply.text} (acknowledgement)")
 
-        replies = await session.handle(str(line), acknowledge=acknowledge)
+        replies = await session.handle(heard, acknowledge=acknowledge)
         elapsed = (time.perf_counter() - started) * 1000
         outcome.turns += 1
         outcome.latencies_ms.append(elapsed)
@@ -436,11 +452,12 @@ async def _converse(
 
 
 async def run_conversation(
-    service: DialogueService, conversation: Conversation, verbose: bool
+    service: DialogueService, conversation: Conversation, verbose: bool, hear: Hearing = typed
 ) -> Outcome:
     outcome = Outcome(conversation)
     try:
-        await asyncio.wait_for(_converse(service, conversation, outcome, verbose), TIMEOUT_S)
+        converse = _converse(service, conversation, outcome, verbose, hear)
+        await asyncio.wait_for(converse, TIMEOUT_S)
     except TimeoutError:
         outcome.error = f"timeout after {TIMEOUT_S:.0f} s (turn {outcome.turns + 1})"
     except Exception as exc:  # a bot bug fails the conversation, not the bench
@@ -474,7 +491,7 @@ async def _clean(settings: Settings) -> None:
 
 
 async def run_backend(
-    backend: str, conversations: list[Conversation], verbose: bool
+    backend: str, conversations: list[Conversation], verbose: bool, hear: Hearing = typed
 ) -> list[Outcome]:
     settings = _private(load_settings())
     service = DialogueService(settings, backend)  # type: ignore[arg-type]
@@ -482,7 +499,7 @@ async def run_backend(
     try:
         await service.warm_up()
         for conversation in conversations:
-            outcomes.append(await run_conversation(service, conversation, verbose))
+            outcomes.append(await run_conversation(service, conversation, verbose, hear))
     finally:
         await service.close()
         await _clean(settings)
