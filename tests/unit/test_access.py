@@ -17,7 +17,7 @@ from bot.access.guard import CALL_READERS, SUPERVISORS, Access, Principal
 from bot.access.lockout import SignInLockout
 from bot.access.passwords import hash_password, token_digest, verify_password
 from bot.access.session_cookie import SessionSigner
-from bot.api import login
+from bot.api import login, metrics
 from bot.config import AuthConfig, LockoutConfig, Settings, load_settings
 from bot.redis_guard import connect
 
@@ -56,7 +56,10 @@ async def app() -> AsyncIterator[FastAPI]:
                 "lee": {"password_hash": hash_password("pw-lee", 1000), "role": "supervisor"},
                 "wu": {"password_hash": hash_password("pw-wu", 1000), "role": "designer"},
             },
-            "tokens": {"ops": {"token_sha256": token_digest("tok-ops"), "role": "admin"}},
+            "tokens": {
+                "ops": {"token_sha256": token_digest("tok-ops"), "role": "admin"},
+                "scraper": {"token_sha256": token_digest("tok-scraper"), "role": "monitor"},
+            },
         }
     )
     app = FastAPI()
@@ -68,6 +71,7 @@ async def app() -> AsyncIterator[FastAPI]:
         lockout=SignInLockout(redis, f"test-{uuid.uuid4().hex[:8]}", lockout),
     )
     app.include_router(login.router)
+    app.include_router(metrics.router)
 
     @app.get("/supervised")
     async def supervised(who: Annotated[Principal, Depends(SUPERVISORS)]) -> str:
@@ -108,6 +112,19 @@ async def test_roles_decide_what_each_may_use(app: FastAPI) -> None:
         assert "designer" in forbidden.json()["detail"]
         await designer.post("/logout")
         assert (await designer.get("/calls")).status_code == 401
+
+
+async def test_metrics_are_for_the_monitor_role(app: FastAPI) -> None:
+    async with client(app) as anonymous:
+        assert (await anonymous.get("/metrics")).status_code == 401
+        await anonymous.post("/login", json={"name": "lee", "password": "pw-lee"})
+        assert (await anonymous.get("/metrics")).status_code == 403  # a supervisor
+    async with client(app, authorization="Bearer tok-scraper") as prometheus:
+        scraped = await prometheus.get("/metrics")
+        assert scraped.status_code == 200
+        assert scraped.headers["content-type"].startswith("text/plain")
+        assert "# TYPE hotline_calls_total counter" in scraped.text
+        assert (await prometheus.get("/calls")).status_code == 403  # nothing else
 
 
 async def test_wrong_password_is_refused(app: FastAPI) -> None:
