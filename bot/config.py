@@ -108,6 +108,10 @@ class LLMConfig(_Section):
     model: str
     api_key: str
     timeout_s: float = Field(gt=0)
+    # Which turns the LLM reads: every turn the rules are not certain of (`unsure`), or only
+    # those the rules could not read at all (`stuck`); `auto`: stuck for the embedded CPU
+    # model (seconds a turn), unsure for a served one (`url`).
+    consult: Literal["auto", "unsure", "stuck"] = "auto"
     embedded: EmbeddedLLMConfig
 
 

@@ -10,7 +10,7 @@ invent. On a timeout or an error the local reading stands.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from loguru import logger
 from pydantic import ValidationError
@@ -205,9 +205,16 @@ def _commands(data: dict[str, Any]) -> list[Command]:
 class LLMUnderstanding:
     name = "llm"
 
-    def __init__(self, client: LLMClient, local: LocalUnderstanding, flow_set: FlowSet) -> None:
+    def __init__(
+        self,
+        client: LLMClient,
+        local: LocalUnderstanding,
+        flow_set: FlowSet,
+        consult: Literal["unsure", "stuck"] = "unsure",
+    ) -> None:
         self._client = client
         self._local = local
+        self._consult = consult
         self._flows = [f.name for f in flow_set.flows.values() if f.triggers.examples]
         self.fallbacks = 0
         self.last_source = "local"  # who read the last utterance: local, llm, local-fallback
@@ -230,18 +237,21 @@ class LLMUnderstanding:
             logger.warning(f"LLM warm-up failed (local rules will answer meanwhile): {exc}")
 
     def slow(self, utterance: str, expectation: Expectation) -> bool:
-        """Whether this turn waits for the LLM (the fast path is not certain of it)."""
+        """Whether this turn waits for the LLM (the rules cannot settle it alone)."""
         text = utterance.strip()
-        return bool(text) and not self._local.certain(
-            text, expectation, self._local.read(text, expectation)
-        )
+        return bool(text) and self._consults(text, expectation, self._local.read(text, expectation))
+
+    def _consults(self, text: str, expectation: Expectation, local: list[Command]) -> bool:
+        if self._local.certain(text, expectation, local):
+            return False  # certain readings (keys, numbers, exact yes/no, 转人工) never wait
+        return self._consult == "unsure" or self._local.stuck(text, expectation, local)
 
     async def understand(self, utterance: str, expectation: Expectation) -> list[Command]:
         text = utterance.strip()
         local = self._local.read(text, expectation)
         self.last_source = "local"
-        if not text or self._local.certain(text, expectation, local):
-            return local  # certain readings (keys, numbers, exact yes/no, 转人工) never wait
+        if not text or not self._consults(text, expectation, local):
+            return local
         try:
             data = await self._client.json_completion(
                 SYSTEM_PROMPT,

@@ -377,6 +377,16 @@ class LocalUnderstanding:
                 answer = []
         return [*special, *answer]
 
+    def stuck(self, text: str, expectation: Expectation, commands: list[Command]) -> bool:
+        """Whether the rules found no reading at all: nothing, or at the menu only the
+        fallback guess (a long statement taken as a problem to report)."""
+        if not commands:
+            return True
+        kinds = {command.kind for command in commands}
+        if expectation.awaiting == "menu" and kinds <= {"start_flow", "ask_knowledge"}:
+            return not self.routing(text)[1]
+        return False
+
     def certain(self, text: str, expectation: Expectation, commands: list[Command]) -> bool:
         """Whether the fast path may decide alone: keys, emergencies and requests for a person,
         exact yes/no, well-formed values of types whose extractor is certain."""

@@ -72,6 +72,14 @@ class DialogueService:
         )
         self.engine = FlowEngine(self.flows.current, self._understanding, self.effects)
 
+    def _consult(self) -> Literal["unsure", "stuck"]:
+        """Which turns the LLM reads: on the embedded CPU model a read takes seconds, so only
+        the turns the rules cannot read at all."""
+        consult = self.settings.llm.consult
+        if consult == "auto":
+            return "unsure" if self.settings.llm.url else "stuck"
+        return consult
+
     def _llm_url(self, progress: Callable[[str], None]) -> str:
         llm = self.settings.llm
         if llm.url:
@@ -87,7 +95,9 @@ class DialogueService:
         if self._understanding_for[0] != flow_set.version:
             local = LocalUnderstanding(flow_set)
             understanding = (
-                local if self.llm is None else LLMUnderstanding(self.llm, local, flow_set)
+                local
+                if self.llm is None
+                else LLMUnderstanding(self.llm, local, flow_set, self._consult())
             )
             self._understanding_for = (flow_set.version, understanding)
         assert self._understanding_for[1] is not None

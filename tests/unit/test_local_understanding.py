@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue.commands import Command
+from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet, load_flows
@@ -221,3 +222,29 @@ def test_a_misheard_emergency_is_asked_about_not_filed(
 
 def test_a_misheard_request_for_a_person(local: LocalUnderstanding) -> None:
     assert Command(kind="request_human") in local.read("帮我转人公", Expectation("menu", "main"))
+
+
+class CountingLLM:
+    """An LLM client that answers nothing useful and counts what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def json_completion(self, system: str, user: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        self.asked.append(user)
+        return {"c": []}
+
+
+@pytest.mark.parametrize(("consult", "asked"), [("unsure", 2), ("stuck", 1)])
+async def test_the_llm_reads_only_the_turns_the_rules_cannot(
+    local: LocalUnderstanding, flow_set: FlowSet, consult: str, asked: int
+) -> None:
+    client = CountingLLM()
+    reader = LLMUnderstanding(client, local, flow_set, consult)  # type: ignore[arg-type]
+    menu = Expectation("menu", "main")
+    await reader.understand("转人工", menu)  # certain: never asked
+    await reader.understand("我那个事吧一直没个说法", menu)  # only a guess: a complaint?
+    name = slot_expectation(flow_set, "complaint", "contact_name")
+    await reader.understand("叫我老周吧 周围的周", name)  # read, not certain
+    assert local.stuck("我那个事吧一直没个说法", menu, local.read("我那个事吧一直没个说法", menu))
+    assert len(client.asked) == asked
