@@ -11,7 +11,14 @@ short answers (bench/asr_answers.txt) decoded with the question they answer as c
 `asr.question_context` is on). Transcripts are scored with numbers in one written form
 (18号 = 十八号).
 
-    .venv/bin/python -m bench.asr [--limit N] [--voices baker] [--conditions phone]
+The voice `real` is recordings of real people (AISHELL-1 clips with their reference
+transcripts, `transcripts.tsv` beside them; provenance and licences in its SOURCES.md), read from
+`--real-speech`, by default `real_speech/` in the shared folder beside the repository. Its `cer`
+lines carry `ratio_vs_<voice>`: its CER over a synthetic voice's, same config and condition, in
+the same run.
+
+    .venv/bin/python -m bench.asr [--limit N] [--voices baker,real] [--conditions phone]
+        [--configs configured]
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import statistics
 import subprocess
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +49,9 @@ SENTENCES = Path(__file__).with_name("asr_sentences.txt")
 ANSWERS = Path(__file__).with_name("asr_answers.txt")
 # Silence around an answer, as the call's pre-roll and end-of-turn pause give it.
 ANSWER_PAD = int(0.3 * SAMPLE_RATE)
-CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-cache"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "bench-cache"
+REAL_SPEECH = ROOT.parent / "shared" / "real_speech"
 Renderer = Callable[[str], tuple[np.ndarray, int]]
 CONDITIONS = ("16k", "phone", "phone+noise")
 ADDRESS = re.compile(r"(?<!小)区|街道")  # sentences naming a district or subdistrict
@@ -57,6 +67,19 @@ def answers() -> list[tuple[str, str]]:
     lines = ANSWERS.read_text(encoding="utf-8").splitlines()
     pairs = [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
     return [(question, answer) for question, answer in pairs]
+
+
+def real_speech(directory: Path) -> tuple[Renderer, list[str]]:
+    """Recordings of real people: the audio of a reference transcript, and the references."""
+    lines = (directory / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+    recordings = {reference: directory / name for name, reference in pairs}
+
+    def load(text: str) -> tuple[np.ndarray, int]:
+        pcm, rate = sf.read(recordings[text], dtype="int16")
+        return pcm, rate
+
+    return load, list(recordings)
 
 
 def baker_renderer() -> Renderer:
@@ -101,6 +124,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="use only the first N sentences")
     parser.add_argument("--voices", default="baker,espeak-ng", help="comma-separated")
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated")
+    parser.add_argument("--configs", help="comma-separated; all by default")
+    parser.add_argument("--real-speech", type=Path, default=REAL_SPEECH, help="voice `real`")
     args = parser.parse_args()
     settings = load_settings()
     texts = sentences()[: args.limit]
@@ -121,49 +146,66 @@ def main() -> None:
         "place-names-in-prompt": settings.asr.model_copy(update={"place_names_via": "prompt"}),
         "place-names-as-hotwords": settings.asr.model_copy(update={"place_names_via": "hotwords"}),
     }
+    if args.configs:
+        configs = {name: configs[name] for name in args.configs.split(",")}
     renderers: dict[str, Callable[[], Renderer]] = {
         "baker": baker_renderer,
         "espeak-ng": lambda: espeak_renderer,
     }
-    voices = {name: renderers[name]() for name in args.voices.split(",")}
+    # voice → (its audio of a text, the sentences, the answers to their questions)
+    voices: dict[str, tuple[Renderer, list[str], list[tuple[str, str]]]] = {}
+    for name in args.voices.split(","):
+        if name == "real":
+            load, references = real_speech(args.real_speech)
+            voices[name] = (load, references[: args.limit], [])
+        else:
+            voices[name] = (
+                partial(cached, name, renderers[name]()),
+                texts,
+                answers()[: args.limit],
+            )
     results: dict[tuple[str, str, str], dict[str, float]] = {}
     for config_name, config in configs.items():
         transcriber = WhisperTranscriber(model_dir, config)
-        for voice_name, render in voices.items():
+        for voice_name, (load, voice_texts, voice_answers) in voices.items():
             for condition_name in args.conditions.split(","):
                 errors = {"all": 0.0, "addresses": 0.0}
                 chars = {"all": 0.0, "addresses": 0.0}
                 latencies, rtfs = [], []
-                for text in texts:
-                    pcm, rate = cached(voice_name, render, text)
+                for text in voice_texts:
+                    pcm, rate = load(text)
                     audio = condition(pcm, rate, condition_name)
                     places = config_name.startswith("place-names")
                     result = transcriber.transcribe_sync(audio.tobytes(), places)
                     length = len(scoring_form(text))
-                    for subset in ("all", "addresses") if ADDRESS.search(text) else ("all",):
+                    addresses = voice_name != "real" and ADDRESS.search(text)
+                    for subset in ("all", "addresses") if addresses else ("all",):
                         errors[subset] += cer(text, result.text) * length
                         chars[subset] += length
                     latencies.append(result.decode_s * 1000)
                     rtfs.append(result.decode_s / result.audio_s)
                 answered = [0.0, 0.0]  # errors, characters
-                for question, answer in answers()[: args.limit]:
-                    pcm, rate = cached(voice_name, render, answer)
+                for question, answer in voice_answers:
+                    pcm, rate = load(answer)
                     audio = np.pad(condition(pcm, rate, condition_name), ANSWER_PAD)
                     result = transcriber.transcribe_sync(audio.tobytes(), question=question)
                     length = len(scoring_form(answer))
                     answered[0] += cer(answer, result.text) * length
                     answered[1] += length
                 ordered = sorted(latencies)
-                results[(config_name, voice_name, condition_name)] = {
+                figures = {
                     "cer": errors["all"] / chars["all"],
                     "cer_addresses": errors["addresses"] / max(1, chars["addresses"]),
-                    "cer_answers": answered[0] / answered[1],
+                    "cer_answers": answered[0] / max(1, answered[1]),
                     "latency_p50_ms": statistics.median(ordered),
                     "latency_p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
                     "rtf": statistics.mean(rtfs),
                 }
+                if voice_name == "real":  # no addresses or answers among the recordings
+                    del figures["cer_addresses"], figures["cer_answers"]
+                results[(config_name, voice_name, condition_name)] = figures
     for (config_name, voice_name, condition_name), figures in results.items():
-        baseline = results[("baseline", voice_name, condition_name)]
+        baseline = results.get(("baseline", voice_name, condition_name), {})
         for figure, value in figures.items():
             line = {
                 "bench": "asr",
@@ -172,10 +214,14 @@ def main() -> None:
                 "condition": condition_name,
                 "figure": figure,
                 "value": round(value, 4),
-                "sentences": len(texts),
+                "sentences": len(voices[voice_name][1]),
             }
-            if config_name != "baseline" and baseline[figure]:
+            if config_name != "baseline" and baseline.get(figure):
                 line["ratio_vs_baseline"] = round(value / baseline[figure], 3)
+            for synthetic in voices if voice_name == "real" and figure == "cer" else ():
+                other = results[(config_name, synthetic, condition_name)]
+                if synthetic != "real" and other["cer"]:
+                    line[f"ratio_vs_{synthetic}"] = round(value / other["cer"], 3)
             print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
