@@ -12,7 +12,7 @@ from pydantic import Field
 from bot.access.guard import SUPERVISORS
 from bot.campaigns.contacts import read_contacts
 from bot.campaigns.model import Campaign, CampaignSettings
-from bot.campaigns.report import export_csv, summary
+from bot.campaigns.report import export_csv, export_json, summary
 from bot.campaigns.store import CampaignStore
 from bot.redis_guard import StoreUnavailable
 from bot.worker import WorkerDep
@@ -22,8 +22,13 @@ router = APIRouter(prefix="/api/campaigns", tags=["campaigns"], dependencies=[De
 
 class NewCampaign(CampaignSettings):
     contacts_csv: str = Field(
-        description="CSV text with a header: phone, ticket_id, name (the last two optional)",
-        examples=["phone,ticket_id,name\n13800138000,202611240001,王先生\n"],
+        description=(
+            "CSV text with a header: phone, and optionally ticket_id (any work-order id), name, "
+            "category, summary, reported (2026-11-20), department"
+        ),
+        examples=[
+            "phone,ticket_id,name,category,reported\n13800138000,T1,王先生,城市供暖,2026-11-20\n"
+        ],
     )
     do_not_call: list[str] = Field(
         default_factory=list, description="Numbers to add to the centre's do-not-call list"
@@ -91,10 +96,13 @@ async def control_campaign(
 async def export_campaign(
     worker: WorkerDep,
     campaign_id: str,
-    format: Annotated[Literal["csv"], Query(description="Only csv")] = "csv",
+    format: Annotated[Literal["csv", "json"], Query(description="csv or json")] = "csv",
 ) -> PlainTextResponse:
-    """One CSV row per contact: outcome, attempts, answers."""
+    """One row (CSV) or object (JSON, as the webhook sends it) per contact: outcome,
+    attempts, answers and the callee's words behind each."""
     store = worker.campaigns
     campaign = await _campaign(store, campaign_id)
-    body = export_csv(await store.contacts(campaign.id))
-    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
+    contacts = await store.contacts(campaign.id)
+    if format == "json":
+        return PlainTextResponse(export_json(campaign.id, contacts), media_type="application/json")
+    return PlainTextResponse(export_csv(contacts), media_type="text/csv; charset=utf-8")

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot.campaigns.contacts import read_contacts
 from bot.campaigns.model import Campaign, CampaignSettings
-from bot.campaigns.report import export_csv, summary
+from bot.campaigns.report import export_csv, export_json, summary
 from bot.campaigns.store import CampaignStore
 from bot.config import Settings
 from bot.flows.flow_set import check_flows
@@ -35,7 +35,12 @@ def add_campaign_commands(
     commands = campaign.add_subparsers(dest="campaign_command", required=True)
     create = commands.add_parser("create", help="import contacts and start a campaign")
     create.add_argument("--flow", default="survey", help="flow each answered call runs")
-    create.add_argument("--contacts", type=Path, required=True, help="CSV: phone,ticket_id,name")
+    create.add_argument(
+        "--contacts",
+        type=Path,
+        required=True,
+        help="CSV: phone, and optional ticket_id,name,category,summary,reported,department",
+    )
     create.add_argument("--windows", default="09:00-12:00,14:00-20:00", help="local times")
     create.add_argument("--timezone", default="Asia/Shanghai")
     create.add_argument("--max-concurrent", type=int, default=2)
@@ -49,7 +54,7 @@ def add_campaign_commands(
     status.add_argument("--json", action="store_true")
     export = commands.add_parser("export", help="one row per contact")
     export.add_argument("id")
-    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("-o", "--output", type=Path, help="file (default standard output)")
     for action in ("pause", "resume", "cancel"):
         commands.add_parser(action, help=f"{action} a campaign").add_argument("id")
@@ -135,7 +140,7 @@ async def _run(args: argparse.Namespace, settings: Settings, store: CampaignStor
         report = summary(campaign, contacts, await store.in_flight(campaign.id), time.time())
         _print_summary(report, args.json)
     elif command == "export":
-        text = export_csv(contacts)
+        text = export_csv(contacts) if args.format == "csv" else export_json(campaign.id, contacts)
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:

@@ -17,7 +17,7 @@ from bot.calls.record import CallRecord
 from bot.campaigns.call_data import survey_call_data
 from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, OptOut, Outcome
 from bot.campaigns.result import ContactResult
-from bot.campaigns.store import CampaignStore
+from bot.campaigns.store import CampaignStore, Settled
 from bot.dialogue.events import Hangup, SurveyRecorded
 from bot.metrics import CAMPAIGN_ATTEMPTS
 from bot.redis_guard import StoreUnavailable
@@ -167,7 +167,7 @@ class CampaignDialer:
             return
         if await self._store.on_do_not_call(phone):  # asked, in another campaign, since import
             contact.outcome, contact.done = Outcome.OPTED_OUT, True
-            await self._store_outcome(campaign.id, entry, contact, None)
+            await self._store_outcome(campaign.id, entry, Settled(contact))
             return
         lease = asyncio.create_task(self._keep_lease(campaign.id, entry))
         try:
@@ -213,26 +213,17 @@ class CampaignDialer:
             contact.done = True
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")
         CAMPAIGN_ATTEMPTS.labels(outcome).inc()
-        await self._store_outcome(campaign.id, entry, contact, again_at, opt_out)
+        await self._store_outcome(campaign.id, entry, Settled(contact, again_at, opt_out))
 
-    async def _store_outcome(
-        self,
-        campaign_id: str,
-        entry: str,
-        contact: Contact,
-        again_at: float | None,
-        opt_out: OptOut | None = None,
-    ) -> None:
+    async def _store_outcome(self, campaign_id: str, entry: str, settled: Settled) -> None:
         """A call that took place is never forgotten: through a Redis outage the outcome is
         kept here and stored as soon as Redis answers again."""
         deadline = self._clock() + OUTCOME_PATIENCE_S
-        pushed = self._push_results and contact.done
-        result = ContactResult.of(campaign_id, contact) if pushed else None
+        if self._push_results and settled.contact.done:
+            settled = replace(settled, result=ContactResult.of(campaign_id, settled.contact))
         while True:
             try:
-                await self._store.finish(
-                    campaign_id, entry, contact, again_at, opt_out=opt_out, result=result
-                )
+                await self._store.finish(campaign_id, entry, settled)
                 return
             except StoreUnavailable as exc:
                 if self._clock() > deadline:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from typing import Any
 
 from bot.campaigns.model import Campaign, Contact, Outcome
+from bot.campaigns.result import ContactResult
 
 
 def summary(
@@ -95,3 +97,9 @@ def export_csv(contacts: list[Contact]) -> str:
             }
         )
     return out.getvalue()
+
+
+def export_json(campaign_id: str, contacts: list[Contact]) -> str:
+    """Every contact as the webhook sends it: each answer with the callee's words."""
+    results = [ContactResult.of(campaign_id, c) for c in sorted(contacts, key=lambda c: c.phone)]
+    return json.dumps([result.model_dump(mode="json") for result in results], ensure_ascii=False)

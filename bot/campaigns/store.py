@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as redis
@@ -24,6 +25,17 @@ from bot.campaigns.webhook import outbox_keys
 from bot.redis_guard import connect, guarded
 
 GROUP = "dialers"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one call attempt settled for its contact, stored in one step."""
+
+    contact: Contact
+    again_at: float | None = None  # the next attempt, if any
+    opt_out: OptOut | None = None  # the callee asked not to be called again
+    result: ContactResult | None = None  # for the webhook, when the contact is finished
+
 
 _SCHEDULE = """
 local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -175,48 +187,32 @@ class CampaignStore:
             self._redis.xclaim(self._key(campaign_id, "calls"), GROUP, consumer, 0, [entry])
         )
 
-    async def finish(
-        self,
-        campaign_id: str,
-        entry: str,
-        contact: Contact,
-        again_at: float | None,
-        *,
-        opt_out: OptOut | None = None,
-        result: ContactResult | None = None,
-    ) -> None:
+    async def finish(self, campaign_id: str, entry: str, settled: Settled) -> None:
         """Store the contact, queue its next attempt if any, put a callee who asked for it on
         the do-not-call list, queue its result for the webhook and acknowledge the entry, in
         one atomic step."""
-        await self._settle(campaign_id, entry, contact, again_at, opt_out=opt_out, result=result)
+        await self._settle(campaign_id, entry, settled.contact.phone, settled)
 
     async def release(self, campaign_id: str, phone: str, entry: str) -> None:
         """Drop an entry that needs no call (its contact was finished before a crash)."""
-        await self._settle(campaign_id, entry, None, None, phone)
+        await self._settle(campaign_id, entry, phone, None)
 
     async def _settle(
-        self,
-        campaign_id: str,
-        entry: str,
-        contact: Contact | None,
-        again_at: float | None,
-        phone: str = "",
-        *,
-        opt_out: OptOut | None = None,
-        result: ContactResult | None = None,
+        self, campaign_id: str, entry: str, phone: str, settled: Settled | None
     ) -> None:
         keys = [self._key(campaign_id, part) for part in ("contacts", "due", "calls", "inflight")]
         keys += [f"{self._prefix}:do-not-call", f"{self._prefix}:do-not-call:evidence"]
         keys += outbox_keys(self._prefix)[:2]
+        done = settled or Settled(Contact(phone=phone))  # a release settles nothing more
         args = [
-            contact.model_dump_json() if contact else "",
-            contact.phone if contact else phone,
-            "" if again_at is None else again_at,
+            settled.contact.model_dump_json() if settled else "",
+            phone,
+            "" if done.again_at is None else done.again_at,
             GROUP,
             entry,
-            opt_out.model_dump_json() if opt_out else "",
-            result.idempotency_key if result else "",
-            result.model_dump_json() if result else "",
+            done.opt_out.model_dump_json() if done.opt_out else "",
+            done.result.idempotency_key if done.result else "",
+            done.result.model_dump_json() if done.result else "",
             time.time(),
         ]
         await guarded(self._finish(keys=keys, args=args))

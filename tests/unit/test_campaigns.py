@@ -1,6 +1,7 @@
 """Campaign building blocks: contact import, calling windows, outcomes, the report."""
 
 import datetime as dt
+import json
 import re
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from bot.campaigns.call_data import survey_call_data
 from bot.campaigns.contacts import read_contacts
 from bot.campaigns.dialer import CallResult, asked_not_to_call, outcome_of_call
 from bot.campaigns.model import Attempt, CallingWindows, Campaign, Contact, Outcome
-from bot.campaigns.report import export_csv, summary
+from bot.campaigns.report import export_csv, export_json, summary
 from bot.config import load_settings
 from bot.flows.flow_set import load_flows
 from bot.flows.templates import optional_parts, render
@@ -136,6 +137,9 @@ def test_summary_and_export() -> None:
         in rows
     )
     assert "13700137000,,,pending,no,0,,,,,,,,,,,,," in rows
+    [exported] = json.loads(export_json("c1", [done]))
+    assert exported["idempotency_key"] == "c1:13800138000"
+    assert exported["answers"]["resolved"] == {"value": True, "said": "修好了"}
 
 
 def test_a_callback_time_is_the_next_time_the_clock_shows_it() -> None:
