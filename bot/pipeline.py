@@ -56,8 +56,10 @@ class CallServices:
     @classmethod
     def load(cls, settings: Settings) -> CallServices:
         cache_dir = settings.project_path(settings.models.cache_dir)
-        dialogue = DialogueService(settings, progress=lambda message: logger.info(message))
-        client = connect(settings.redis.url)
+        client = connect(settings.redis.url)  # the worker's one pool, shared by its stores
+        dialogue = DialogueService(
+            settings, progress=lambda message: logger.info(message), redis_client=client
+        )
         return cls(
             settings=settings,
             redis=client,

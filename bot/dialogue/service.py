@@ -24,6 +24,7 @@ from bot.knowledge.answers import KnowledgeBase
 from bot.knowledge.dense_index import default_encoder
 from bot.llm.client import LLMClient
 from bot.llm.llama_server import LlamaServer
+from bot.redis_guard import connect
 from bot.tickets.store import TicketStore
 
 UnderstandingKind = Literal["local", "llm"]
@@ -35,7 +36,10 @@ class DialogueService:
         settings: Settings,
         understanding: UnderstandingKind | None = None,
         progress: Callable[[str], None] = lambda _message: None,
+        redis_client: redis.Redis | None = None,
     ) -> None:
+        """`redis_client`: the worker's shared client (its owner closes it); without one the
+        service opens and closes its own (chat, benches)."""
         self.settings = settings
         self.understanding_kind = understanding or settings.dialogue.understanding
         self.flows = FlowLibrary(settings.project_path(settings.flows.dir))
@@ -48,9 +52,8 @@ class DialogueService:
             progress,
             confirm_score=knowledge.confirm_score,
         )
-        self._redis = redis.Redis.from_url(
-            settings.redis.url, decode_responses=True, socket_connect_timeout=2, socket_timeout=2
-        )
+        self._own_redis = redis_client is None
+        self._redis = connect(settings.redis.url) if redis_client is None else redis_client
         self.tickets = TicketStore(self._redis, settings.redis.key_prefix)
         self._understanding_for: tuple[str, Understanding | None] = ("", None)
         self.llm_server: LlamaServer | None = None
@@ -117,4 +120,5 @@ class DialogueService:
             await self.llm.close()
         if self.llm_server is not None:
             self.llm_server.stop()
-        await self._redis.aclose()
+        if self._own_redis:
+            await self._redis.aclose()
