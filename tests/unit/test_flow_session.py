@@ -493,3 +493,24 @@ async def test_a_phone_number_typed_on_the_keypad_ends_with_hash(flow_set: FlowS
         assert await conversation.handle_dtmf(key) == []  # still typing: nothing said
     assert "核对" in said(await conversation.handle_dtmf("8#"))
     assert conversation.slots["contact_phone"] == "13912345678"
+
+
+async def test_survey_answers_by_key_are_recorded_with_the_key_as_evidence(
+    flow_set: FlowSet,
+) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {"是我": [cmd("affirm")], "方便": [cmd("affirm")], "没有": [cmd("dont_know")]},
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "202611010001", "ticket_category": "物业"},
+    )
+    await conversation.start()
+    await conversation.handle("是我")
+    assert "已解决请按1" in said(await conversation.handle("方便"))
+    assert "满意请按1" in said(await conversation.handle_dtmf("1"))
+    await conversation.handle_dtmf("2")
+    await conversation.handle("没有")
+    [recorded] = [e for e in conversation.take_events() if e["type"] == "survey_recorded"]
+    survey = recorded["survey"]
+    assert (survey["resolved"], survey["satisfaction"]) == (True, "basically_satisfied")
+    assert survey["evidence"]["satisfaction"] == "按键2（基本满意）"
