@@ -166,6 +166,8 @@ class CampaignDialer:
             await self._store.release(campaign.id, phone, entry)  # dealt with before a crash
             return
         if await self._store.on_do_not_call(phone):  # asked, in another campaign, since import
+            reason = await self._store.do_not_call_reason(phone)
+            contact.do_not_call = reason.said if reason else None
             contact.outcome, contact.done = Outcome.OPTED_OUT, True
             await self._store_outcome(campaign.id, entry, Settled(contact))
             return

@@ -20,6 +20,11 @@ import redis.asyncio as redis
 from aiohttp import web
 
 from bot.calls.record import CallRecord
+from bot.campaigns.contacts import read_contacts
+from bot.campaigns.dialer import CampaignDialer
+from bot.campaigns.model import CampaignSettings, Contact, OptOut
+from bot.campaigns.store import CampaignStore, Settled
+from bot.campaigns.webhook import Outbox
 from tests.conftest import BotServer, free_port
 from tests.integration.test_campaigns import HAPPY, answers_file, contacts_of, create, wait_finished
 from tests.support.private_redis import PrivateRedis
@@ -76,7 +81,8 @@ async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
     )
     try:
         await asyncio.to_thread(worker.wait_ready)
-        created = await create(worker, csv, windows="00:00-23:59", max_concurrent=3, attempts=1)
+        # One call at a time: the callees' answers are timed, and two cores decode them.
+        created = await create(worker, csv, windows="00:00-23:59", max_concurrent=1, attempts=1)
         assert created["contacts"] == 3
         [rejected] = created["rejected_rows"]
         assert rejected["row"] == 5 and rejected["reason"].startswith("ticket_id '--' is not")
@@ -296,3 +302,34 @@ async def test_every_result_reaches_the_webhook_once_across_a_worker_kill_and_a_
 
 def _phones(csv: str) -> list[str]:
     return [line.split(",")[0] for line in csv.splitlines()[1:]]
+
+
+async def test_a_number_that_opted_out_elsewhere_since_import_is_not_called(
+    tmp_path: Path,
+) -> None:
+    store = PrivateRedis(tmp_path)
+    store.start()
+    client = redis.Redis.from_url(store.url, decode_responses=True)
+    campaigns = CampaignStore(client, "hotline-test")
+    try:
+        imported = read_contacts("phone,ticket_id\n13800138000,T1\n", await campaigns.do_not_call())
+        campaign = await campaigns.create(CampaignSettings(windows="00:00-23:59"), imported)
+        # Meanwhile the callee told another campaign's call not to call again.
+        said = OptOut(said="以后别给我打了", campaign_id="other", at=time.time())
+        await campaigns.finish("other", "0-1", Settled(Contact(phone="13800138000"), opt_out=said))
+        # No SIP: a dial would fail the test.
+        dialer = CampaignDialer(campaigns, None, None, consumer="t", push_results=True)  # type: ignore[arg-type]
+        deadline = time.monotonic() + 10
+        while (await campaigns.get(campaign.id) or campaign).status != "finished":
+            assert time.monotonic() < deadline, "the campaign did not finish"
+            await dialer.tick()
+            await asyncio.sleep(0.05)
+        contact = await campaigns.contact(campaign.id, "13800138000")
+        assert contact is not None and contact.outcome == "opted_out" and not contact.attempts
+        assert contact.do_not_call == "以后别给我打了"
+        [delivery] = await Outbox(client, "hotline-test").claim(time.time(), time.time() + 5, 10)
+        assert delivery.key == f"{campaign.id}:13800138000"
+        assert json.loads(delivery.body)["outcome"] == "opted_out"
+    finally:
+        await client.aclose()
+        store.stop()
