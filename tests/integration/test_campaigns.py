@@ -18,7 +18,7 @@ from bot.tickets.store import TicketStore
 from bot.tickets.ticket import Ticket
 from tests.conftest import BotServer, running_bot
 from tests.support.private_redis import PrivateRedis
-from tests.support.sip_peers import SippCallee, write_ulaw
+from tests.support.sip_peers import DTMF_PCAPS, SippCallee, play_pcap, stream_ulaw, write_ulaw
 from tests.support.speech import speak, write_wav
 
 ANSWER_GAP_S = 5.5  # each answer follows the bot's next question, cutting it short
@@ -186,6 +186,63 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
     finally:
         for callee in (happy, unhappy, stranger, busy, silent):
             await callee.stop()
+
+
+def spoken_and_keyed(said: list[str], keys: str, last_words: str, path: Path) -> str:
+    """The callee's side: the first answers spoken, the next on the keypad (each key after
+    the bot's next question), the last spoken again (a comment has no key)."""
+    streamed_s = FIRST_ANSWER_S + ANSWER_GAP_S * len(said) + 1
+    steps = [stream_ulaw(answers_file(said, path.with_name("said.ul")))]
+    steps.append(f'<pause milliseconds="{int(streamed_s * 1000)}"/>')
+    for key in keys:
+        steps += [play_pcap(DTMF_PCAPS / f"dtmf_2833_{key}.pcap"), KEY_GAP]
+    return "".join([*steps, stream_ulaw(answers_file([last_words], path))])
+
+
+KEY_GAP = f'<pause milliseconds="{int(ANSWER_GAP_S * 1000)}"/>'
+
+
+async def test_a_survey_answered_by_voice_and_keypad(
+    campaign_worker: BotServer, tmp_path: Path
+) -> None:
+    """Who and whether now is fine said aloud; 1 = resolved and 2 = basically satisfied on the
+    keypad (RFC 4733); the keys are recorded with the key press as the caller's evidence."""
+    tickets = TicketStore(
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True),
+        campaign_worker.prefix,
+    )
+    now = time.time()
+    await tickets.save(
+        Ticket(
+            number="202611240201",
+            category="物业管理",
+            department="市住房和城乡建设局",
+            contact_name="周女士",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    media = spoken_and_keyed(
+        ["我是周女士", "方便，你说吧"], "12", "没有别的意见", tmp_path / "c.ul"
+    )
+    callee = SippCallee("callee_presses", tmp_path / "keys", calls=1, media=media)
+    try:
+        created = await create(
+            campaign_worker,
+            f"phone,ticket_id,name\n{callee.uri},202611240201,周女士\n",
+            windows="00:00-23:59",
+            attempts=1,
+        )
+        await wait_finished(campaign_worker, created["id"], timeout=120)
+        [contact] = (await contacts_of(campaign_worker, created["id"])).values()
+        assert contact["outcome"] == "completed", json.dumps(contact, ensure_ascii=False)
+        answers = contact["answers"]
+        assert (answers["resolved"], answers["satisfaction"]) == (True, "basically_satisfied")
+        survey = (await tickets.get("202611240201")).surveys[-1]  # type: ignore[union-attr]
+        assert survey.evidence["resolved"] == "按键1（解决了）"
+        assert survey.evidence["satisfaction"] == "按键2（基本满意）"
+    finally:
+        await callee.stop()
 
 
 async def test_no_call_outside_the_calling_window(
