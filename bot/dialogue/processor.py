@@ -65,15 +65,24 @@ class DialogueProcessor(FrameProcessor):
             await self._speak(await self._session.start())
         elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
-            replies = self._session.handle(frame.text, acknowledge=self._acknowledge)
-            await self._speak(await self._safely(replies))
+            await self._answer(self._session.handle(frame.text, acknowledge=self._acknowledge))
         elif isinstance(frame, InputDTMFFrame):
             # A key press answers at once: it cuts off the prompt being played.
             await self.push_frame(frame, direction)
             await self.broadcast_interruption()
-            await self._speak(await self._safely(self._session.handle_dtmf(frame.button.value)))
+            await self._answer(self._session.handle_dtmf(frame.button.value))
         else:
             await self.push_frame(frame, direction)
+
+    async def _answer(self, replies: Awaitable[list[Reply]]) -> None:
+        """The caller said something: no re-prompt while the turn is handled (an LLM may
+        take seconds); if nothing is said back (a number still being typed), silence counts
+        again from here."""
+        await self._stop_silence_timer()
+        said = await self._safely(replies)
+        await self._speak(said)
+        if not said:
+            self._restart_silence_timer()
 
     async def _acknowledge(self, reply: Reply) -> None:
         """Spoken at once while the LLM reads the caller's words, so the line is never silent

@@ -1,11 +1,14 @@
 """DialogueProcessor: connection and final transcripts in, spoken replies out."""
 
+import asyncio
+
 from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     EndWorkerFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
     VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from pipecat.tests.utils import SleepFrame, run_test
 
@@ -167,3 +170,26 @@ class AskingSession(EchoSession):
         return await super().handle(utterance, acknowledge)
 
     asked = False
+
+
+class SlowSession(EchoSession):
+    """A turn that takes longer than the silence timeout (an LLM on a small machine)."""
+
+    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+        await asyncio.sleep(0.5)
+        return await super().handle(utterance)
+
+
+async def test_no_reprompt_while_the_callers_turn_is_handled() -> None:
+    down, _ = await run_test(
+        DialogueProcessor(SlowSession(), silence_timeout_s=0.2),
+        frames_to_send=[VADUserStoppedSpeakingFrame(), transcript("我想问个事"), SleepFrame(0.1)],
+        expected_down_frames=[
+            VADUserStoppedSpeakingFrame,
+            TranscriptionFrame,
+            DialogueEventsFrame,
+            TTSSpeakFrame,
+        ],
+    )
+    spoken = [f.text for f in down if isinstance(f, TTSSpeakFrame)]
+    assert spoken == ["您说的是我想问个事"]
