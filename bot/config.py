@@ -35,6 +35,13 @@ class _Section(BaseModel):
 class HttpConfig(_Section):
     host: str
     port: int = Field(ge=1, le=65535)
+    # How the other workers reach this one (console requests for a call it carries are
+    # forwarded here); empty: http://127.0.0.1:<port>, right for workers on one host.
+    advertise_url: str = ""
+
+    @property
+    def own_url(self) -> str:
+        return self.advertise_url.rstrip("/") or f"http://127.0.0.1:{self.port}"
 
 
 class RedisConfig(_Section):

@@ -16,6 +16,7 @@ from aiosipua import SipDigestAuth
 from loguru import logger
 
 from bot.calls.handover import write_summary
+from bot.calls.live_calls import LiveCalls
 from bot.calls.record import CallRecord
 from bot.config import SipConfig
 from bot.dialogue.events import Transfer
@@ -44,9 +45,12 @@ def _uri_host(uri: str) -> str:
 
 
 class SipCalls:
-    def __init__(self, config: SipConfig, services: CallServices) -> None:
+    def __init__(
+        self, config: SipConfig, services: CallServices, live: LiveCalls | None = None
+    ) -> None:
         self._config = config
         self._services = services
+        self._live = live
         advertised = config.advertised_host or (
             "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
         )
@@ -191,10 +195,13 @@ class SipCalls:
             caller=call.remote_number,
             sip_call_id=call.id,
             started_at=time.time(),
+            worker=self._live.own_url if self._live else None,
         )
         rate = self._services.phone_input_rate
         transport = SipCallTransport(call, sip_params(rate))
-        await self._services.run_call(transport, record, rate, flow=flow, data=data)
+        held = self._live.holding(record.id) if self._live else contextlib.nullcontext()
+        async with held:
+            await self._services.run_call(transport, record, rate, flow=flow, data=data)
         return record
 
     async def call(self, number: str, trunk: str | None = None) -> DialResult:

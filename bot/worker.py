@@ -17,6 +17,7 @@ from bot.access.audit import AuditLog
 from bot.access.guard import Access
 from bot.access.lockout import SignInLockout
 from bot.calls.listen_in import ListenIns
+from bot.calls.live_calls import LiveCalls
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.campaigns.webhook import Outbox, WebhookSender
@@ -53,6 +54,7 @@ class Worker:
     audit: AuditLog
     lockout: SignInLockout
     campaigns: CampaignStore
+    live_calls: LiveCalls
     listen_ins: ListenIns
     webrtc: SmallWebRTCRequestHandler
     llm_monitor: LLMMonitor | None
@@ -77,6 +79,7 @@ class Worker:
             audit=AuditLog(client, prefix),
             lockout=SignInLockout(client, prefix, settings.auth.lockout),
             campaigns=CampaignStore(client, prefix),
+            live_calls=LiveCalls(client, prefix, settings.http.own_url),
             listen_ins=ListenIns(),
             webrtc=SmallWebRTCRequestHandler(
                 ice_servers=[IceServer(urls=url) for url in settings.webrtc.ice_servers]
@@ -88,7 +91,7 @@ class Worker:
         if worker.llm_monitor is not None:
             worker.background.append(asyncio.create_task(worker.llm_monitor.run()))
         if settings.sip.enabled:
-            worker.sip = SipCalls(settings.sip, services)
+            worker.sip = SipCalls(settings.sip, services, worker.live_calls)
             await worker.sip.start()
             if settings.campaigns.dialer:
                 dialer = CampaignDialer(

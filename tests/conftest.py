@@ -49,8 +49,10 @@ class BotServer:
     """`hotline serve` in a subprocess, as an operator would run it, on loopback only; with
     an admin API token (`api()`, `get()`) and console users `supervisor` and `designer`."""
 
-    def __init__(self, workdir: Path, **env: str) -> None:
-        token = secrets.token_urlsafe(16)
+    def __init__(self, workdir: Path, token: str | None = None, **env: str) -> None:
+        """`token`: the admin API token (another worker's, for two of one deployment)."""
+        token = token or secrets.token_urlsafe(16)
+        self.token = token
         self.headers = {"Authorization": f"Bearer {token}"}
         self.passwords = {role: secrets.token_urlsafe(8) for role in ("supervisor", "designer")}
         users = {

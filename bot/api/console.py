@@ -8,6 +8,7 @@ import uuid
 from importlib.resources import files
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from loguru import logger
@@ -57,15 +58,43 @@ class ListenAnswer(BaseModel):
     type: str = "answer"
 
 
+# Headers that carry the supervisor's sign-in to the worker a request is forwarded to.
+FORWARDED_HEADERS = ("authorization", "cookie")
+FORWARD_TIMEOUT_S = 10.0
+
+
+async def _forwarded(request: Request, owner: str, method: str, body: Any = None) -> Any:
+    """The same request answered by the worker `owner` (behind Kamailio, the call or the
+    listen-in lives there); its refusals are passed on as they are."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
+    try:
+        async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S) as client:
+            response = await client.request(
+                method, f"{owner}{request.url.path}", json=body, headers=headers
+            )
+    except httpx.HTTPError as exc:
+        raise HTTPException(
+            502, detail=f"The worker carrying it ({owner}) did not answer."
+        ) from exc
+    if response.status_code >= 400:
+        detail = response.json().get("detail") if response.content else response.reason_phrase
+        raise HTTPException(response.status_code, detail=detail)
+    return response.json() if response.content else None
+
+
 @router.post("/api/console/calls/{call_id}/listen")
 async def listen_in(
-    worker: WorkerDep, call_id: str, body: ListenOffer, who: Supervisor
+    request: Request, worker: WorkerDep, call_id: str, body: ListenOffer, who: Supervisor
 ) -> ListenAnswer:
     """Hear a live SIP call, both directions, in the browser; the caller hears nothing.
-    Written to the audit log first: a listen-in that cannot be logged is refused."""
+    Written to the audit log first: a listen-in that cannot be logged is refused. A call
+    another worker carries is heard through that worker."""
     call = worker.sip.live_call(call_id) if worker.sip is not None else None
     if call is None:
-        raise HTTPException(404, detail=f"No live SIP call '{call_id}' on this worker.")
+        owner = await worker.live_calls.call_owner(call_id)
+        if owner is None:
+            raise HTTPException(404, detail=f"No live SIP call '{call_id}'.")
+        return ListenAnswer(**await _forwarded(request, owner, "POST", body.model_dump()))
     if "m=audio" not in body.sdp:
         raise HTTPException(400, detail="The SDP offer could not be used: it has no audio stream.")
     audit = worker.audit
@@ -86,14 +115,21 @@ async def listen_in(
     except ValueError as exc:
         await ended("offer refused")
         raise HTTPException(400, detail=f"The SDP offer could not be used: {exc}") from exc
+    await worker.live_calls.listening(session)
     return ListenAnswer(session=session, sdp=answer)
 
 
 @router.delete("/api/console/listen/{session}", status_code=204)
-async def stop_listening(worker: WorkerDep, session: str, _who: Supervisor) -> None:
+async def stop_listening(
+    request: Request, worker: WorkerDep, session: str, _who: Supervisor
+) -> None:
     """Stop a listen-in (it also stops when the call ends or the browser goes away)."""
-    if not await worker.listen_ins.stop(session):
-        raise HTTPException(404, detail=f"No listen-in session '{session}' on this worker.")
+    if await worker.listen_ins.stop(session):
+        return
+    owner = await worker.live_calls.session_owner(session)
+    if owner is None:
+        raise HTTPException(404, detail=f"No listen-in session '{session}'.")
+    await _forwarded(request, owner, "DELETE")
 
 
 @router.get("/api/console/audit", dependencies=[Depends(require())])

@@ -44,6 +44,7 @@ class CallRecord(BaseModel):
     direction: Literal["inbound", "outbound"] = "inbound"
     caller: str | None = None
     sip_call_id: str | None = Field(default=None, description="Call-ID of a SIP call")
+    worker: str | None = Field(default=None, description="URL of the worker carrying it")
     started_at: float
     ended_at: float | None = None
     recording: str | None = Field(default=None, description="WAV: left = caller, right = bot")
