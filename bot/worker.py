@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from pipecat.transports.smallwebrtc.connection import IceServer
@@ -109,6 +110,12 @@ class Worker:
             sender = WebhookSender(Outbox(client, prefix), settings.campaigns.webhook)
             worker.background.append(asyncio.create_task(sender.run()))
         return worker
+
+    def start_call(self, call: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a call in the background; `stop` cancels the calls still running."""
+        task = asyncio.create_task(call, name=name)
+        self.calls.add(task)
+        task.add_done_callback(self.calls.discard)
 
     async def stop(self) -> None:
         """Stop the background tasks, SIP and every call, then close the shared clients."""

@@ -5,7 +5,6 @@ the WebRTC answer; every other call record needs a signed-in user (/api/calls)."
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from importlib.resources import files
@@ -14,16 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import HTMLResponse
 from loguru import logger
-from pipecat.transports.base_transport import TransportParams
-from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
-from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequest
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
 from pydantic import BaseModel, Field
 
 from bot.access.call_token import HEADER
 from bot.api.calls import read_call
 from bot.calls.record import CallRecord
-from bot.webrtc.ice import filter_offer_candidates
+from bot.webrtc.transport import answer_offer
 from bot.worker import WorkerDep
 
 router = APIRouter(prefix="/phone", tags=["phone"])
@@ -53,28 +49,19 @@ async def offer(worker: WorkerDep, body: Offer) -> Answer:
     """Start a call from the browser: SDP offer in, SDP answer out (non-trickle ICE)."""
     if "m=audio" not in body.sdp:
         raise HTTPException(400, detail="The SDP offer could not be used: it has no audio stream.")
-    services, calls = worker.services, worker.calls
+    services = worker.services
     record = CallRecord(id=uuid.uuid4().hex, channel="webrtc", started_at=time.time())
-    sdp = filter_offer_candidates(body.sdp, services.settings.webrtc.host_addresses)
 
-    async def on_connection(connection: SmallWebRTCConnection) -> None:
-        transport = SmallWebRTCTransport(
-            webrtc_connection=connection,
-            params=TransportParams(audio_in_enabled=True, audio_out_enabled=True),
-        )
-        task = asyncio.create_task(services.run_call(transport, record), name=f"call-{record.id}")
-        calls.add(task)
-        task.add_done_callback(calls.discard)
+    def start(transport: SmallWebRTCTransport) -> None:
+        worker.start_call(services.run_call(transport, record), f"call-{record.id}")
 
     try:
-        answer = await worker.webrtc.handle_web_request(
-            SmallWebRTCRequest(sdp=sdp, type=body.type), on_connection
+        answer = await answer_offer(
+            worker.webrtc, body.sdp, services.settings.webrtc.host_addresses, start
         )
     except ValueError as exc:
         logger.warning(f"rejected WebRTC offer: {exc}")
         raise HTTPException(400, detail=f"The SDP offer could not be used: {exc}") from exc
-    if answer is None:
-        raise HTTPException(500, detail="The WebRTC stack produced no SDP answer.")
     call_token = worker.access.call_tokens.issue(record.id)
     return Answer(**answer, call_id=record.id, call_token=call_token)
 

@@ -1,1 +1,1 @@
-"""WebRTC specifics for the browser phone (ICE address selection)."""
+"""WebRTC: the browser phone's transport (transport.py) and ICE address selection (ice.py)."""
