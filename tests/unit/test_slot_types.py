@@ -184,3 +184,11 @@ def test_the_tail_of_a_number_corrected_on_its_own() -> None:
 
 def test_hesitations_and_questions_are_no_part_of_a_place() -> None:
     assert extract("address", "在东湖区青山镇 嗯 哪个村来着 记不清了") == "东湖区青山镇"
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [("已解决", True), ("已经解决了", True), ("未解决", False), ("很满意", None)],
+)
+def test_resolution_in_the_words_of_the_question(text: str, resolved: bool | None) -> None:
+    assert SLOT_TYPES["resolution"].answer_value(text, slot("resolution"), TODAY) is resolved
