@@ -21,6 +21,8 @@ from bot.access.passwords import hash_password, token_digest
 from bot.config import Settings, load_settings
 from bot.webrtc.ice import use_host_addresses
 
+pytest_plugins = ["tests.support.loopback_http"]  # the `serve` fixture
+
 # Test peers live on loopback only: aioice in this process (the aiortc test caller) too.
 use_host_addresses(["127.0.0.1"])
 

@@ -15,7 +15,7 @@ from bot.tickets.ticket import Ticket
 
 HOUSE_STYLE_OPENING = "市民来电反映"
 MAX_SUMMARY_CHARS = 160
-SUMMARY_TIMEOUT_S = 120.0
+SUMMARY_TIMEOUT_S = 300.0  # it waits behind caller turns (bot.llm.caller_first)
 # The task goes in the user message: the system prompt stays the command generator's, so an
 # embedded llama.cpp keeps that prefix cached (measured: a summary with a system prompt of its
 # own made the next turn re-read 580 tokens, 11 s on 2 cores, and time out).
@@ -60,6 +60,7 @@ class LLMWorkOrderSummary:
                 SCHEMA,
                 max_tokens=160,
                 timeout_s=SUMMARY_TIMEOUT_S,
+                background=True,
             )
         except LLMError as exc:
             logger.warning(f"ticket {ticket.number}: no summary ({exc})")

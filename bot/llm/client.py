@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
 
 import httpx
 
+from bot.llm.caller_first import CallerFirst
 from bot.metrics import LLM_REQUESTS
 
 
@@ -26,6 +28,8 @@ class LLMClient:
         # What the last request began with: llama.cpp keeps only the last prompt's prefix
         # cached, so a health probe sends the same system prompt (bot.llm.probe).
         self.last_system: str | None = None
+        self._callers = CallerFirst()
+        self.background_streams = 0  # background answers being received now
 
     async def json_completion(
         self,
@@ -34,10 +38,42 @@ class LLMClient:
         schema: dict[str, Any],
         max_tokens: int = 96,
         timeout_s: float | None = None,
+        background: bool = False,
     ) -> dict[str, Any]:
         """One JSON object conforming to `schema` (guided decoding on the server);
-        `timeout_s` overrides the client's budget (a warm-up may take longer)."""
-        body = {
+        `timeout_s` overrides the client's budget (a warm-up may take longer). `background`
+        work (a summary nobody waits for) yields to caller turns (bot.llm.caller_first)."""
+        body = self._body(system, user, schema, max_tokens)
+        budget = timeout_s if timeout_s is not None else float(self._http.timeout.read or 0)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            if background:
+                content = await asyncio.wait_for(self._after_callers(body), budget)
+            else:
+                self._callers.caller_started()
+                try:
+                    content = await self._answer(body, budget)
+                finally:
+                    self._callers.caller_finished()
+            data = json.loads(content)
+            outcome = "ok"
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            outcome = "timeout"
+            raise LLMError("the LLM did not answer within its latency budget") from exc
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
+            raise LLMError(f"the LLM request failed: {exc!r}") from exc
+        finally:
+            LLM_REQUESTS.labels(outcome).observe(time.perf_counter() - started)
+        if not isinstance(data, dict):
+            raise LLMError(f"the LLM returned {type(data).__name__}, not an object")
+        return data
+
+    def _body(
+        self, system: str, user: str, schema: dict[str, Any], max_tokens: int
+    ) -> dict[str, Any]:
+        self.last_system = system
+        return {
             "model": self._model,
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0,
@@ -49,29 +85,40 @@ class LLMClient:
                 "json_schema": {"name": "commands", "schema": schema},
             },
         }
-        self.last_system = system
-        started = time.perf_counter()
-        outcome = "error"
+
+    async def _answer(self, body: dict[str, Any], budget: float) -> str:
+        response = await self._http.post("/v1/chat/completions", json=body, timeout=budget)
+        response.raise_for_status()
+        return str(response.json()["choices"][0]["message"]["content"])
+
+    async def _after_callers(self, body: dict[str, Any]) -> str:
+        """Sent while no caller waits, and sent again whenever a caller's turn interrupted it."""
+        while True:
+            await self._callers.wait_idle()
+            content = await self._streamed(body)
+            if content is not None:
+                return content
+
+    async def _streamed(self, body: dict[str, Any]) -> str | None:
+        """The streamed answer, or None when the server stopped it before it finished."""
+        parts: list[str] = []
+        finished = False
+        self.background_streams += 1
         try:
-            response = await self._http.post(
-                "/v1/chat/completions",
-                json=body,
-                timeout=timeout_s if timeout_s is not None else self._http.timeout,
-            )
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
-            data = json.loads(content)
-            outcome = "ok"
-        except httpx.TimeoutException as exc:
-            outcome = "timeout"
-            raise LLMError("the LLM did not answer within its latency budget") from exc
-        except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-            raise LLMError(f"the LLM request failed: {exc!r}") from exc
+            async with self._http.stream(
+                "POST", "/v1/chat/completions", json={**body, "stream": True}, timeout=None
+            ) as response:
+                response.raise_for_status()
+                async for line in response.aiter_lines():
+                    payload = line.removeprefix("data:").strip()
+                    if not line.startswith("data:") or payload == "[DONE]":
+                        continue
+                    choice = json.loads(payload)["choices"][0]
+                    parts.append(choice.get("delta", {}).get("content") or "")
+                    finished = finished or choice.get("finish_reason") is not None
         finally:
-            LLM_REQUESTS.labels(outcome).observe(time.perf_counter() - started)
-        if not isinstance(data, dict):
-            raise LLMError(f"the LLM returned {type(data).__name__}, not an object")
-        return data
+            self.background_streams -= 1
+        return "".join(parts) if finished else None
 
     async def close(self) -> None:
         await self._http.aclose()

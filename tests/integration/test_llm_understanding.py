@@ -7,6 +7,8 @@ fails the test.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -112,3 +114,42 @@ async def test_the_work_order_summary_is_written_in_house_style(llm_server: Llam
     await client.close()
     assert summary is not None and summary.startswith("市民来电反映")
     assert "暖气" in summary
+
+
+async def test_a_caller_turn_is_not_kept_waiting_by_a_summary_being_written(
+    llm_server: LlamaServer, flow_set: FlowSet
+) -> None:
+    """The summary (seconds of generation) yields to the turn, and is still written after it."""
+    client = LLMClient(llm_server.url, "qwen", "", TURN_BUDGET_S)
+    reader = LLMUnderstanding(client, LocalUnderstanding(flow_set), flow_set)
+    await reader.warm_up()
+    said = "对门邻居养了条大狗 天天晚上叫 叫一宿"
+    started = time.perf_counter()
+    await reader.understand(said, Expectation("menu", "main"))
+    alone_s = time.perf_counter() - started
+
+    ticket = Ticket(
+        number="202612020002",
+        category="噪音扰民",
+        department="区城市管理和综合执法局",
+        address="龙华区民治街道沙吓村",
+        time="最近一个月每天晚上",
+        description="楼下新开了个烧烤摊，每天晚上吵到一两点，油烟往楼上飘，窗户都不敢开",
+        created_at=0,
+        updated_at=0,
+    )
+    summary = asyncio.create_task(LLMWorkOrderSummary(client).summarize(ticket))
+    async with asyncio.timeout(TURN_BUDGET_S):
+        while not client.background_streams:  # the summary is being generated
+            await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    commands = await reader.understand(
+        "我家楼下有人天天半夜敲敲打打 装修没完没了", Expectation("menu", "main")
+    )
+    behind_summary_s = time.perf_counter() - started
+    assert reader.last_source == "llm" and commands
+    # Interrupted at its next token: the turn waits at most the summary's prompt reading.
+    assert behind_summary_s < alone_s + 3.0, (alone_s, behind_summary_s)
+    written = await asyncio.wait_for(summary, TURN_BUDGET_S * 2)
+    await client.close()
+    assert written is not None and written.startswith("市民来电反映") and "烧烤" in written
