@@ -447,6 +447,7 @@ async def _converse(
         for reply in replies:
             _log(verbose, f"  bot:    {reply.text}")
         outcome.events += session.take_events()
+    outcome.events += await session.finish()  # the caller hangs up after the last line
     for event in outcome.events:
         _log(verbose, f"  event:  {json.dumps(event, ensure_ascii=False, default=str)}")
 

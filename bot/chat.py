@@ -78,7 +78,8 @@ async def _converse(session: FlowSession, lines: Iterable[str], as_json: bool) -
                         {k: v for k, v in event.items() if k != "type"}, ensure_ascii=False
                     )
                 )
-            print(f"机器人> {turn['bot']}", flush=True)
+            if turn["bot"]:
+                print(f"机器人> {turn['bot']}", flush=True)
 
     show(_turn(session, None, await session.start()))
     for raw in lines:
@@ -86,6 +87,9 @@ async def _converse(session: FlowSession, lines: Iterable[str], as_json: bool) -
         if not line or session.ended:
             continue
         show(_turn(session, line, await _say(session, line)))
+    kept = await session.finish()  # what a call that ended early keeps (a partial survey)
+    if kept:
+        show({**_turn(session, None, []), "events": kept})
 
 
 def _interactive_lines() -> Iterable[str]:

@@ -23,10 +23,10 @@ from bot.calls.recorder import CallRecorder
 from bot.calls.store import CallStore
 from bot.calls.turn_observer import TurnObserver
 from bot.config import Settings
-from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.engine import DialogueEngine, DialogueSession
 from bot.dialogue.processor import CallConnectedFrame, DialogueProcessor
 from bot.dialogue.service import DialogueService
-from bot.metrics import ACTIVE_CALLS, call_ended
+from bot.metrics import ACTIVE_CALLS, call_ended, dialogue_events
 from bot.model_cache import ASSETS
 from bot.redis_guard import connect
 from bot.speech.barge_in import BargeIn
@@ -104,15 +104,11 @@ class CallServices:
         transport: BaseTransport,
         log: CallLog,
         recorder: CallRecorder,
+        session: DialogueSession,
         audio_in_sample_rate: int = SAMPLE_RATE,
-        flow: str | None = None,
-        data: dict[str, Any] | None = None,
     ) -> PipelineWorker:
         settings = self.settings
-        dialogue = DialogueProcessor(
-            self.engine.new_session(log.record.id, log.record.caller, flow=flow, data=data),
-            silence_timeout_s=settings.dialogue.silence_timeout_s,
-        )
+        dialogue = DialogueProcessor(session, silence_timeout_s=settings.dialogue.silence_timeout_s)
         pipeline = Pipeline(
             [
                 transport.input(),
@@ -136,6 +132,19 @@ class CallServices:
             enable_rtvi=False,
         )
 
+    @staticmethod
+    async def _finish_dialogue(session: DialogueSession, log: CallLog) -> None:
+        """What the flow keeps of a call that ended early goes into the record."""
+        try:
+            events = await session.finish()
+        except Exception:  # the record is written whatever happens here
+            logger.exception(f"call {log.record.id}: finishing the dialogue failed")
+            return
+        if events:
+            log.record.events.extend(events)
+            dialogue_events(events)
+            log.changed()
+
     async def run_call(
         self,
         transport: BaseTransport,
@@ -155,9 +164,8 @@ class CallServices:
             record.recording = str(recorder.path)
             log = CallLog(record, self.store)
             log.start()
-            task = self.build_call_pipeline(
-                transport, log, recorder, audio_in_sample_rate, flow=flow, data=data
-            )
+            session = self.engine.new_session(record.id, record.caller, flow=flow, data=data)
+            task = self.build_call_pipeline(transport, log, recorder, session, audio_in_sample_rate)
 
             @transport.event_handler("on_client_connected")
             async def _connected(_transport: BaseTransport, _client: object) -> None:
@@ -182,6 +190,7 @@ class CallServices:
                 raise
             finally:
                 ACTIVE_CALLS.labels(record.channel).dec()
+                await self._finish_dialogue(session, log)
                 call_ended(record.channel, record.events, failed)
                 await recorder.stop()
                 await log.close()

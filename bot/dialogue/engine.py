@@ -42,6 +42,10 @@ class DialogueSession(Protocol):
         """The caller has said nothing for a while."""
         ...
 
+    async def finish(self) -> list[dict[str, Any]]:
+        """The call is over (either side hung up): the events of what is kept of it."""
+        ...
+
     def expected_slot_type(self) -> str | None:
         """The type of the slot the bot just asked for (address, phone …), if any."""
         ...

@@ -44,6 +44,7 @@ async def run_action(
         logger.error(f"call {state.call_id}: {step.action} failed: {exc}")
         state.events.append(ActionFailed(step.action, dict(frame.slots)))
         return False
+    frame.actions_done.add(step.action)
     return True
 
 

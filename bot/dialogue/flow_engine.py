@@ -230,6 +230,17 @@ class FlowSession:
         state.say(state.last_prompt)
         return self._flush()
 
+    async def finish(self) -> list[dict[str, Any]]:
+        """The call is over, whoever ended it: a flow that keeps what was said runs its
+        `on_early_end` action if the caller gave anything and the action has not run."""
+        for frame in self.state.stack:
+            action = frame.flow.on_early_end
+            if action and action not in frame.actions_done and frame.evidence:
+                await run_action(ActionStep(action=action), frame, self.state, self.effects)
+        self.state.ended = True
+        self.state.waiting = None
+        return self.take_events()
+
     def expected_slot_type(self) -> str | None:
         slot = self._expectation().slot
         return slot_type(slot).asr_hint if slot is not None else None

@@ -26,6 +26,7 @@ class FlowFrame:
     trigger: str | None = None  # the utterance that started this flow
     # Every clause in which the caller described the problem, in order.
     account: list[str] = field(default_factory=list)
+    actions_done: set[str] = field(default_factory=set)
 
     def store(self, name: str, value: Any, words: str) -> None:
         self.slots[name] = value

@@ -144,8 +144,11 @@ class BranchStep(_Step):
     otherwise: str | None = Field(default=None, description="Step id when no condition holds")
 
 
+ActionName = Literal["create_ticket", "record_survey", "find_ticket", "record_follow_up"]
+
+
 class ActionStep(_Step):
-    action: Literal["create_ticket", "record_survey", "find_ticket", "record_follow_up"]
+    action: ActionName
 
 
 class AnswerStep(_Step):
@@ -229,6 +232,12 @@ class Flow(_Strict):
     triggers: Triggers = Field(default_factory=Triggers)
     slots: dict[str, Slot] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
+    on_early_end: ActionName | None = Field(
+        default=None,
+        description="Run when the call ends inside this flow before the action ran, if the "
+        "caller gave any slot (a survey whose last, optional question was never answered "
+        "keeps the answers given)",
+    )
 
     @property
     def intent(self) -> str:

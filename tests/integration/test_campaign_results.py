@@ -61,9 +61,10 @@ async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
             ["是我", "方便，你说吧", "解决了", "我觉得很满意", "没有了"], tmp_path / "b.ul"
         ),
     )
-    annoyed = SippCallee(
+    annoyed = SippCallee(  # called third: it waits while the first two calls run
         "callee_speaks",
         tmp_path / "annoyed",
+        timeout_s=300,
         answers=answers_file(["以后不要再给我打电话了"], tmp_path / "c.ul"),
     )
     csv = (

@@ -296,6 +296,44 @@ async def test_survey_answer_volunteered_before_its_question_is_kept(flow_set: F
     assert survey["comment"] is None
 
 
+async def test_survey_answers_given_before_the_callee_went_silent_are_kept(
+    flow_set: FlowSet,
+) -> None:
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "是我": [cmd("affirm")],
+            "方便": [cmd("affirm")],
+            "解决了": [cmd("set_slot", slot="resolved", value="true")],
+            "挺满意的": [cmd("set_slot", slot="satisfaction", value="satisfied")],
+        },
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "202611010001"},
+    )
+    await conversation.start()
+    for line in ("是我", "方便", "解决了", "挺满意的"):
+        await conversation.handle(line)
+    for _ in range(3):  # the comment question is never answered: the bot says goodbye
+        await conversation.silence()
+    assert conversation.ended
+    assert not [e for e in conversation.take_events() if e["type"] == "survey_recorded"]
+    [recorded] = [e for e in await conversation.finish() if e["type"] == "survey_recorded"]
+    survey = recorded["survey"]
+    assert survey["resolved"] is True and survey["satisfaction"] == "satisfied"
+    assert survey["evidence"] == {"resolved": "解决了", "satisfaction": "挺满意的"}
+    assert survey["comment"] is None
+    assert await conversation.finish() == []  # recorded once
+
+
+async def test_a_survey_ended_before_any_answer_records_nothing(flow_set: FlowSet) -> None:
+    conversation, _, _ = session(
+        flow_set, {"是我": [cmd("affirm")]}, flow="survey", data={"ticket": "1"}
+    )
+    await conversation.start()
+    await conversation.handle("是我")  # then the callee hangs up
+    assert not [e for e in await conversation.finish() if e["type"] == "survey_recorded"]
+
+
 @pytest.mark.parametrize(
     ("answer", "step"),
     [(cmd("relative"), "relative"), (cmd("deny"), "wrong_person")],
