@@ -29,7 +29,7 @@ class LLMClient:
         # cached, so a health probe sends the same system prompt (bot.llm.probe).
         self.last_system: str | None = None
         self._callers = CallerFirst()
-        self.background_streams = 0  # background answers being received now
+        self.background_generating = 0  # background answers whose tokens are arriving
 
     async def json_completion(
         self,
@@ -100,10 +100,10 @@ class LLMClient:
                 return content
 
     async def _streamed(self, body: dict[str, Any]) -> str | None:
-        """The streamed answer, or None when the server stopped it before it finished."""
+        """The streamed answer, or None when the server stopped it before it finished (with
+        [DONE] and no finish reason, or by closing the stream)."""
         parts: list[str] = []
         finished = False
-        self.background_streams += 1
         try:
             async with self._http.stream(
                 "POST", "/v1/chat/completions", json={**body, "stream": True}, timeout=None
@@ -113,11 +113,16 @@ class LLMClient:
                     payload = line.removeprefix("data:").strip()
                     if not line.startswith("data:") or payload == "[DONE]":
                         continue
+                    if not parts:
+                        self.background_generating += 1
                     choice = json.loads(payload)["choices"][0]
                     parts.append(choice.get("delta", {}).get("content") or "")
                     finished = finished or choice.get("finish_reason") is not None
+        except httpx.RemoteProtocolError:
+            return None  # interrupted mid-stream
         finally:
-            self.background_streams -= 1
+            if parts:
+                self.background_generating -= 1
         return "".join(parts) if finished else None
 
     async def close(self) -> None:
