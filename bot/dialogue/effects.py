@@ -67,7 +67,12 @@ class Effects(Protocol):
 
     async def answer(self, question: str) -> KnowledgeAnswer: ...
 
-    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+    async def closest_value(
+        self,
+        values: Mapping[str, Sequence[str]],
+        text: str,
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> str | None:
         """The value `text` clearly means (enum slots with `infer_from_account`), or None."""
         ...
 
@@ -175,10 +180,15 @@ class HotlineEffects:
     async def answer(self, question: str) -> KnowledgeAnswer:
         return await asyncio.to_thread(self._knowledge.answer, question)
 
-    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+    async def closest_value(
+        self,
+        values: Mapping[str, Sequence[str]],
+        text: str,
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> str | None:
         if self._meaning is None:
             return None
-        return await asyncio.to_thread(self._meaning.closest, values, text)
+        return await asyncio.to_thread(self._meaning.closest, values, text, examples)
 
     async def close(self) -> None:
         """Let summaries being written finish (a worker stopping)."""

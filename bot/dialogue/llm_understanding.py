@@ -230,7 +230,7 @@ class LLMUnderstanding:
                 SYSTEM_PROMPT,
                 user_prompt("你好", expectation),
                 self._schema(expectation),
-                8,
+                MAX_OUTPUT_TOKENS,  # a whole answer: a cut one is no JSON, and warns
                 timeout_s=WARM_UP_TIMEOUT_S,
             )
         except LLMError as exc:

@@ -85,7 +85,7 @@ async def run_collect(c: Conversation, frame: FlowFrame, step: CollectStep) -> O
     if slot.infer_from_account and slot.values and frame.account:
         named = {v: words for v, words in slot.values.items() if v != slot.fallback}
         account = "，".join(frame.account)
-        value = await c.effects.closest_value(named, account)
+        value = await c.effects.closest_value(named, account, slot.examples)
         if value is not None:
             frame.store(name, value, account)
             return NEXT

@@ -72,6 +72,13 @@ class Slot(_Strict):
             "value it clearly means (by meaning) instead of asking; a read-back should name it"
         ),
     )
+    examples: dict[str, list[str]] | None = Field(
+        default=None,
+        description=(
+            "with infer_from_account: value → accounts typical of it, in callers' words "
+            "(a few sentences each); the account is compared with them as well as with the words"
+        ),
+    )
 
     @model_validator(mode="after")
     def _enum_needs_values(self) -> Slot:
@@ -87,6 +94,18 @@ class Slot(_Strict):
                 raise ValueError(f"keys must be single keys 1-9 (0 asks for a person): {bad}")
         if self.infer_from_account and self.type != "enum":
             raise ValueError("'infer_from_account' is only allowed for enum slots")
+        if self.examples is not None:
+            if not self.infer_from_account:
+                raise ValueError("'examples' is only read with 'infer_from_account'")
+            unknown = sorted(set(self.examples) - set(self.values or {}))
+            if unknown:
+                raise ValueError(f"'examples' of values the slot does not have: {unknown}")
+            # A value without examples would score lower than its rivals for that alone.
+            missing = sorted(set(self.values or {}) - set(self.examples) - {self.fallback})
+            if missing:
+                raise ValueError(
+                    f"'examples' are needed for every value but the fallback: {missing}"
+                )
         if self.fallback is not None and self.fallback not in (self.values or {}):
             raise ValueError(f"'fallback' {self.fallback!r} is not one of the slot's values")
         return self

@@ -42,21 +42,18 @@ class LLMClient:
     ) -> dict[str, Any]:
         """One JSON object conforming to `schema` (guided decoding on the server);
         `timeout_s` overrides the client's budget (a warm-up may take longer). `background`
-        work (a summary nobody waits for) yields to caller turns (bot.llm.caller_first)."""
+        work (a summary nobody waits for) yields to caller turns (bot.llm.caller_first).
+
+        Every answer is streamed: a request given up at its budget closes its stream, and
+        the embedded server stops generating for it at the next token instead of making the
+        next turns queue behind it."""
         body = self._body(system, user, schema, max_tokens)
         budget = timeout_s if timeout_s is not None else float(self._http.timeout.read or 0)
         started = time.perf_counter()
         outcome = "error"
         try:
-            if background:
-                content = await asyncio.wait_for(self._after_callers(body), budget)
-            else:
-                self._callers.caller_started()
-                try:
-                    content = await self._answer(body, budget)
-                finally:
-                    self._callers.caller_finished()
-            data = json.loads(content)
+            answer = self._after_callers(body) if background else self._for_caller(body)
+            data = json.loads(await asyncio.wait_for(answer, budget))
             outcome = "ok"
         except (httpx.TimeoutException, TimeoutError) as exc:
             outcome = "timeout"
@@ -86,22 +83,28 @@ class LLMClient:
             },
         }
 
-    async def _answer(self, body: dict[str, Any], budget: float) -> str:
-        response = await self._http.post("/v1/chat/completions", json=body, timeout=budget)
-        response.raise_for_status()
-        return str(response.json()["choices"][0]["message"]["content"])
+    async def _for_caller(self, body: dict[str, Any]) -> str:
+        self._callers.caller_started()
+        try:
+            content = await self._streamed(body, background=False)
+        finally:
+            self._callers.caller_finished()
+        if content is None:
+            raise LLMError("the LLM server stopped this answer for another request")
+        return content
 
     async def _after_callers(self, body: dict[str, Any]) -> str:
         """Sent while no caller waits, and sent again whenever a caller's turn interrupted it."""
         while True:
             await self._callers.wait_idle()
-            content = await self._streamed(body)
+            content = await self._streamed(body, background=True)
             if content is not None:
                 return content
 
-    async def _streamed(self, body: dict[str, Any]) -> str | None:
-        """The streamed answer, or None when the server stopped it before it finished (with
-        [DONE] and no finish reason, or by closing the stream)."""
+    async def _streamed(self, body: dict[str, Any], background: bool) -> str | None:
+        """The answer, or None when the server stopped it before it finished (with [DONE]
+        and no finish reason, or by closing the stream). A server that does not stream
+        answers in one JSON body."""
         parts: list[str] = []
         finished = False
         try:
@@ -109,19 +112,24 @@ class LLMClient:
                 "POST", "/v1/chat/completions", json={**body, "stream": True}, timeout=None
             ) as response:
                 response.raise_for_status()
+                if response.headers.get("content-type", "").startswith("application/json"):
+                    await response.aread()
+                    return str(response.json()["choices"][0]["message"]["content"])
                 async for line in response.aiter_lines():
                     payload = line.removeprefix("data:").strip()
                     if not line.startswith("data:") or payload == "[DONE]":
                         continue
-                    if not parts:
+                    if background and not parts:
                         self.background_generating += 1
                     choice = json.loads(payload)["choices"][0]
                     parts.append(choice.get("delta", {}).get("content") or "")
                     finished = finished or choice.get("finish_reason") is not None
         except httpx.RemoteProtocolError:
+            if not parts:
+                raise  # closed before answering: not an interruption
             return None  # interrupted mid-stream
         finally:
-            if parts:
+            if background and parts:
                 self.background_generating -= 1
         return "".join(parts) if finished else None
 

@@ -16,12 +16,12 @@ import pytest
 
 from bot.config import Settings
 from bot.dialogue.commands import Command
-from bot.dialogue.llm_understanding import LLMUnderstanding
+from bot.dialogue.llm_understanding import SYSTEM_PROMPT, LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.dialogue.understanding import Expectation
-from bot.dialogue.work_order_summary import LLMWorkOrderSummary
+from bot.dialogue.work_order_summary import SCHEMA, LLMWorkOrderSummary, summary_request
 from bot.flows.flow_set import FlowSet, load_flows
-from bot.llm.client import LLMClient
+from bot.llm.client import LLMClient, LLMError
 from bot.llm.llama_server import LlamaServer
 from bot.tickets.ticket import Ticket
 
@@ -152,3 +152,38 @@ async def test_a_caller_turn_is_not_kept_waiting_by_a_summary_being_written(
     written = await asyncio.wait_for(summary, TURN_BUDGET_S * 2)
     await client.close()
     assert written is not None and written.startswith("市民来电反映") and "烧烤" in written
+
+
+async def test_a_turn_given_up_at_its_budget_leaves_no_work_behind(
+    llm_server: LlamaServer, flow_set: FlowSet
+) -> None:
+    """The abandoned answer's stream is closed and the server stops generating it: the next
+    turn does not wait for the abandoned one to be written."""
+    said = "对门邻居养了条大狗 天天晚上叫 叫一宿"
+    reader = LLMUnderstanding(
+        LLMClient(llm_server.url, "qwen", "", TURN_BUDGET_S), LocalUnderstanding(flow_set), flow_set
+    )
+    await reader.warm_up()
+    started = time.perf_counter()
+    await reader.understand(said, Expectation("menu", "main"))
+    alone_s = time.perf_counter() - started
+    impatient = LLMClient(llm_server.url, "qwen", "", 1.0)
+    ticket = Ticket(
+        number="202612020003",
+        category="环境卫生",
+        department="区城市管理和综合执法局",
+        address="宝安区西乡街道盐田社区",
+        description="楼下饭馆的油烟直往我家窗户里灌，一股哈喇味，晚上都不敢开窗",
+        created_at=0,
+        updated_at=0,
+    )
+    with pytest.raises(LLMError):  # a summary (seconds of tokens) given up after one second
+        await impatient.json_completion(SYSTEM_PROMPT, summary_request(ticket), SCHEMA, 160)
+    started = time.perf_counter()
+    await reader.understand(said, Expectation("menu", "main"))
+    after_s = time.perf_counter() - started
+    await impatient.close()
+    assert reader.last_source == "llm"
+    # It waits only for the rest of the abandoned prompt's reading (a prompt being read
+    # cannot be stopped, ~3 s here), not for the 160 tokens that would have followed.
+    assert after_s < alone_s + 4.0, (alone_s, after_s)

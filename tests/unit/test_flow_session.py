@@ -96,7 +96,12 @@ class FakeEffects:
             return KnowledgeAnswer(False, NOT_GROUNDED, [source], unconfirmed="答：居住证")
         return KnowledgeAnswer(grounded="居住证" in question, text=f"答：{question}")
 
-    async def closest_value(self, values: Mapping[str, Sequence[str]], text: str) -> str | None:
+    async def closest_value(
+        self,
+        values: Mapping[str, Sequence[str]],
+        text: str,
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> str | None:
         return self.meant if self.meant in values else None
 
 

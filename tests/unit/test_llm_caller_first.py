@@ -32,10 +32,10 @@ def streams(finishes: list[bool]) -> Behaviour:
 
 
 def answering_after(release: threading.Event, then: Behaviour) -> Behaviour:
-    """A caller's turn the server holds until `release`; streamed requests go to `then`."""
+    """A caller's turn the server holds until `release`; summaries go to `then`."""
 
     def behaviour(handler: BaseHTTPRequestHandler) -> None:
-        if server_bodies(handler)[-1].get("stream"):
+        if server_bodies(handler)[-1]["messages"][-1]["content"] == "写摘要":  # type: ignore[index]
             then(handler)
             return
         release.wait(10)
@@ -79,4 +79,4 @@ async def test_a_summary_waits_while_a_caller_turn_is_answered(
     assert await turn == {"kind": "affirm"}
     assert await asyncio.wait_for(summary, 5) == {"summary": "市民来电反映……"}
     await client.close()
-    assert [body.get("stream") for body in server.bodies] == [None, True]
+    assert [body["messages"][-1]["content"] for body in server.bodies] == ["市民说：是的", "写摘要"]  # type: ignore[index]
