@@ -37,9 +37,10 @@ from bench.asr import baker_renderer, cached, sentences
 from bench.phone_channel import PHONE_RATE, phone_channel
 from bot.config import AsrConfig, load_settings
 from bot.model_cache import ASSETS
+from bot.speech.transcript import Transcript
 from bot.speech.vad import turn_detector
 from bot.speech.whisper_stt import WhisperSTTService
-from bot.speech.whisper_transcriber import Transcript, WhisperTranscriber
+from bot.speech.whisper_transcriber import WhisperTranscriber
 from tests.support.speech import cer, scoring_form
 
 FRAME = PHONE_RATE // 50  # 20 ms, as RTP delivers it

@@ -74,6 +74,23 @@ class AsrConfig(_Section):
     max_compression_ratio: float = Field(gt=1)
     no_speech_threshold: float = Field(ge=0, le=1)
     max_concurrent: int = Field(ge=1)
+    backend: Literal["embedded", "openai"] = Field(
+        default="embedded",
+        description="who writes final transcripts: the embedded Whisper, or an "
+        "OpenAI-compatible /v1/audio/transcriptions server at `url` (interims stay embedded)",
+    )
+    url: str = Field(default="", description="the recognition server, e.g. http://asr:8000")
+    model: str = Field(default="whisper-1", description="the model name the server serves")
+    api_key: str = ""
+    timeout_s: float = Field(
+        default=3.0, gt=0, description="past this the embedded model writes the final instead"
+    )
+
+    @model_validator(mode="after")
+    def _server_needs_url(self) -> AsrConfig:
+        if self.backend == "openai" and not self.url:
+            raise ValueError("asr.backend 'openai' needs asr.url (the recognition server)")
+        return self
 
 
 class VadConfig(_Section):

@@ -27,6 +27,10 @@ TURN_STAGE = Histogram(
     ["stage"],
     buckets=LATENCY_BUCKETS,
 )
+ASR_SERVER_FALLBACKS = Counter(
+    "hotline_asr_server_fallbacks_total",
+    "Finals the recognition server (asr.url) could not give; the embedded model wrote them",
+)
 ASR_QUEUE = Gauge("hotline_asr_queue_depth", "Utterances waiting for a free ASR decoder")
 ASR_DECODE = Histogram(
     "hotline_asr_decode_seconds",

@@ -32,7 +32,9 @@ from bot.redis_guard import connect
 from bot.speech.barge_in import BargeIn
 from bot.speech.cached_voice import CachedVoice
 from bot.speech.offline_tts import OfflineTTSService
+from bot.speech.openai_transcriber import OpenAITranscriber
 from bot.speech.text_normalizer import normalize_for_speech
+from bot.speech.transcript import Transcriber
 from bot.speech.vad import turn_detector
 from bot.speech.voice_registry import load_voice
 from bot.speech.whisper_stt import WhisperSTTService
@@ -47,7 +49,8 @@ class CallServices:
 
     settings: Settings
     redis: redis.Redis
-    transcriber: WhisperTranscriber
+    transcriber: WhisperTranscriber  # the embedded model: interims, and finals by default
+    final_transcriber: Transcriber  # asr.backend: the embedded model or a recognition server
     voice: CachedVoice
     store: CallStore
     engine: DialogueEngine
@@ -60,10 +63,16 @@ class CallServices:
         dialogue = DialogueService(
             settings, progress=lambda message: logger.info(message), redis_client=client
         )
+        embedded = WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr)
         return cls(
             settings=settings,
             redis=client,
-            transcriber=WhisperTranscriber(ASSETS["whisper-base"].check(cache_dir), settings.asr),
+            transcriber=embedded,
+            final_transcriber=(
+                OpenAITranscriber(settings.asr, embedded)
+                if settings.asr.backend == "openai"
+                else embedded
+            ),
             voice=CachedVoice(
                 load_voice(
                     settings.project_path(settings.tts.voices_file),
@@ -75,6 +84,12 @@ class CallServices:
             engine=dialogue.engine,
             dialogue=dialogue,
         )
+
+    async def close(self) -> None:
+        await self.redis.aclose()  # the worker's pool: every store's
+        await self.dialogue.close()
+        if isinstance(self.final_transcriber, OpenAITranscriber):
+            await self.final_transcriber.close()
 
     def warm_prompts(self) -> int:
         """Synthesise the fixed prompts and the knowledge base's answers ahead of the first
@@ -88,7 +103,8 @@ class CallServices:
 
     def speech_to_text(self) -> FrameProcessor:
         return WhisperSTTService(
-            transcriber=self.transcriber,
+            transcriber=self.final_transcriber,
+            interim_transcriber=self.transcriber,
             interim_interval_s=self.settings.asr.interim_interval_s,
             pause_s=self.settings.asr.pause_s,
             vad_pause_s=self.settings.asr.vad_pause_s,

@@ -129,8 +129,7 @@ class Worker:
             call.cancel()
         await asyncio.gather(*self.calls, return_exceptions=True)
         await self.webrtc.close()
-        await self.services.redis.aclose()  # the worker's pool: every store's
-        await self.services.dialogue.close()
+        await self.services.close()
 
 
 def current_worker(request: Request) -> Worker:

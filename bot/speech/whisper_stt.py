@@ -30,7 +30,8 @@ from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
 from bot.speech.pause_tracker import PauseTracker
-from bot.speech.whisper_transcriber import SAMPLE_RATE, Transcript, WhisperTranscriber
+from bot.speech.transcript import Transcriber, Transcript
+from bot.speech.whisper_transcriber import SAMPLE_RATE
 
 PRE_ROLL_S = 0.4
 
@@ -55,7 +56,8 @@ class WhisperSTTService(STTService):
     def __init__(
         self,
         *,
-        transcriber: WhisperTranscriber,
+        transcriber: Transcriber,
+        interim_transcriber: Transcriber | None = None,
         interim_interval_s: float = 1.0,
         max_utterance_s: float = 25.0,
         pause_s: float = 0.06,
@@ -69,6 +71,9 @@ class WhisperSTTService(STTService):
             **kwargs,  # type: ignore[arg-type]
         )
         self._transcriber = transcriber
+        # Interims are frequent and thrown away: a local model can write them while a
+        # recognition server writes the finals (asr.backend: openai).
+        self._interim_transcriber = interim_transcriber or transcriber
         self._places = False  # the bot asked for an address
         self._question = ""  # what the bot said last: the caller answers it
         self._interim_interval_s = interim_interval_s
@@ -167,7 +172,7 @@ class WhisperSTTService(STTService):
             if self._speculation is not None:
                 continue  # the caller is pausing; the final decode already has the CPU
             audio = self._to_16k(bytes(self._utterance))
-            result = await self._transcriber.transcribe(audio, self._places, self._question)
+            result = await self._interim_transcriber.transcribe(audio, self._places, self._question)
             if result.text and self._utterance is not None:
                 await self.push_frame(
                     InterimTranscriptionFrame(

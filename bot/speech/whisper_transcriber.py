@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from loguru import logger
 from bot.config import AsrConfig
 from bot.metrics import ASR_DECODE, ASR_QUEUE
 from bot.speech.domain_lexicon import DomainLexicon, place_terms
+from bot.speech.transcript import Transcript, confidence_of
 from bot.speech.transcript_guard import clean_transcript
 
 SAMPLE_RATE = 16000
@@ -32,12 +32,9 @@ MIN_RMS = 0.003
 QUESTION_CHARS = 80
 
 
-@dataclass(frozen=True)
-class Transcript:
-    text: str
-    audio_s: float
-    decode_s: float
-    done_at: float  # time.perf_counter() when the text was ready
+def is_line_noise(audio: np.ndarray) -> bool:
+    """Too short or too quiet to hold words (float samples, full scale 1.0)."""
+    return len(audio) < 0.1 * SAMPLE_RATE or float(np.sqrt(np.mean(audio**2))) < MIN_RMS
 
 
 class _WindowedWhisperModel(WhisperModel):
@@ -71,9 +68,12 @@ class WhisperTranscriber:
         # short answers towards place names (是的 → 西丽).
         places = "、".join(self._fitting(config)) if config.place_names_via != "off" else ""
         self._prompt = config.initial_prompt
-        self._place_prompt, self._place_hotwords = self._prompt, None
+        self._place_hotwords = None
+        # A recogniser behind an HTTP API takes no hotwords: its place names go in the prompt.
+        self.prompt_with_places = f"本市地名：{places}。{config.initial_prompt}" if places else ""
+        self._place_prompt = self._prompt
         if places and config.place_names_via == "prompt":
-            self._place_prompt = f"本市地名：{places}。{config.initial_prompt}"
+            self._place_prompt = self.prompt_with_places
         elif places:
             self._place_hotwords = places
         # Sound-alikes of the hotline's terms and places are written as the hotline writes them.
@@ -99,7 +99,8 @@ class WhisperTranscriber:
             kept.append(name)
         return kept
 
-    def _prompt_for(self, places: bool, question: str) -> str:
+    def prompt_for(self, places: bool, question: str) -> str:
+        """The decoder prompt: the city's places for an address, else the bot's question."""
         if places:
             return self._place_prompt
         if question and self._config.question_context:
@@ -114,7 +115,7 @@ class WhisperTranscriber:
         audio = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
         audio_s = len(audio) / SAMPLE_RATE
         started = time.perf_counter()
-        if audio_s < 0.1 or float(np.sqrt(np.mean(audio**2))) < MIN_RMS:
+        if is_line_noise(audio):
             return Transcript("", audio_s, 0.0, started)
         fits = audio_s + 0.5 <= self._config.window_s
         _WindowedWhisperModel._window.frames = (
@@ -125,7 +126,7 @@ class WhisperTranscriber:
                 audio,
                 language=self._config.language,
                 beam_size=self._config.beam_size,
-                initial_prompt=self._prompt_for(places, question),
+                initial_prompt=self.prompt_for(places, question),
                 hotwords=self._place_hotwords if places else None,
                 condition_on_previous_text=False,
                 without_timestamps=True,
@@ -134,7 +135,7 @@ class WhisperTranscriber:
                 max_new_tokens=min(200, int(audio_s * 12) + 20),
             )
             kept = [
-                segment.text
+                segment
                 for segment in segments
                 if segment.compression_ratio <= self._config.max_compression_ratio
                 and not (
@@ -144,10 +145,16 @@ class WhisperTranscriber:
             ]
         finally:
             _WindowedWhisperModel._window.frames = None
-        text = clean_transcript("".join(kept), self._config.initial_prompt, question)
-        text = self._lexicon.correct(text, expected=self._place_terms if places else ())
+        text = self.tidy("".join(segment.text for segment in kept), places, question)
         done = time.perf_counter()
-        return Transcript(text, audio_s, done - started, done)
+        confidence = confidence_of([segment.avg_logprob for segment in kept])
+        return Transcript(text, audio_s, done - started, done, confidence)
+
+    def tidy(self, text: str, places: bool, question: str) -> str:
+        """A raw transcript with echoes of the prompt removed and the hotline's terms and
+        places written as the hotline writes them (any recogniser's output)."""
+        text = clean_transcript(text, self._config.initial_prompt, question)
+        return self._lexicon.correct(text, expected=self._place_terms if places else ())
 
     async def transcribe(
         self, pcm16: bytes, places: bool = False, question: str = ""
