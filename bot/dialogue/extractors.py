@@ -16,6 +16,12 @@ import cn2an
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
+# Nothing more to ask: the end of the call after a task ("没别的了", "好的 知道了 谢谢").
+NOTHING_MORE = re.compile(
+    r"没(?:有)?(?:别的|其他|其它|啥|什么)(?:事|事情|问题|要问的)?(?:了|啦)?|没事(?:了|啦)|没有了|没了|"
+    r"就这些|就这样|不用了"
+)
+
 _SPOKEN_DIGITS = {
     "〇": "0",
     "零": "0",

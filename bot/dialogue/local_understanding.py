@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from bot.dialogue.commands import VALUE_KINDS, Command
 from bot.dialogue.emergency import SPOKEN_EMERGENCIES, urgency
-from bot.dialogue.extractors import extract_yes_no
+from bot.dialogue.extractors import NOTHING_MORE, extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
@@ -100,11 +100,6 @@ PERSON_REQUEST = re.compile(
 )
 # Requests for a person said in three syllables or more, also matched by sound ("转人公").
 SPOKEN_PERSON_REQUESTS = ("转人工", "找人工", "要人工", "人工客服", "转接人工", "接线员", "找真人")
-# Nothing more to ask: the end of the call after a task ("没别的了", "好的 知道了 谢谢").
-NOTHING_MORE = re.compile(
-    r"没(?:有)?(?:别的|其他|其它|啥|什么)(?:事|事情|问题|要问的)?(?:了|啦)?|没事(?:了|啦)|没有了|没了|"
-    r"就这些|就这样|不用了"
-)
 THANKS = re.compile(r"(?:知道|明白|清楚|懂)了|谢谢|多谢|麻烦你了|辛苦了")
 MAX_CLOSING_REST_CHARS = 2
 # What is left of a closing utterance that would still be a request ("谢谢，另外我想问…").
@@ -303,7 +298,7 @@ class LocalUnderstanding:
         slot = expectation.slot
         awaited = expectation.slot_name
         if slot is not None and not any(c.slot == awaited for c in commands):
-            if slot.type in ("yes_no", "resolution"):
+            if slot.type == "yes_no":  # a resolution type reads its own yes and no
                 answer = self.yes_no(text)
                 if answer is not None:
                     commands.append(answer)

@@ -188,7 +188,15 @@ def test_hesitations_and_questions_are_no_part_of_a_place() -> None:
 
 @pytest.mark.parametrize(
     ("text", "resolved"),
-    [("已解决", True), ("已经解决了", True), ("未解决", False), ("很满意", None)],
+    [
+        ("已解决", True),
+        ("已经解决了", True),
+        ("未解决", False),
+        ("没有", False),
+        ("很满意", None),
+        ("没有了", None),  # nothing more to say: not "not resolved"
+        ("没了 早就修好了", True),
+    ],
 )
 def test_resolution_in_the_words_of_the_question(text: str, resolved: bool | None) -> None:
     assert SLOT_TYPES["resolution"].answer_value(text, slot("resolution"), TODAY) is resolved

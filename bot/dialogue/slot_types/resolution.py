@@ -38,7 +38,11 @@ class ResolutionType(YesNoType):
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         said = self.volunteered_value(text, slot, today)
-        return said if said is not None else extractors.extract_yes_no(text)
+        if said is not None:
+            return said
+        if extractors.NOTHING_MORE.search(text):
+            return None  # "没有了": nothing more to say (the next question), not "not resolved"
+        return extractors.extract_yes_no(text)
 
     def spoken(self, value: Any, slot: Slot) -> str:
         return "" if value is None else ("已解决" if value else "未解决")
