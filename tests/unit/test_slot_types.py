@@ -200,3 +200,18 @@ def test_hesitations_and_questions_are_no_part_of_a_place() -> None:
 )
 def test_resolution_in_the_words_of_the_question(text: str, resolved: bool | None) -> None:
     assert SLOT_TYPES["resolution"].answer_value(text, slot("resolution"), TODAY) is resolved
+
+
+@pytest.mark.parametrize(
+    ("account", "when"),
+    [
+        ("我住经开区星河湾三栋 楼下KTV每天闹到凌晨两三点 低音炮震得床都在抖", "每天闹到凌晨两三点"),
+        ("隔壁饭店 天天晚上十点以后还在剁肉 咚咚的", "天天晚上十点以后"),
+        ("对门邻居养了条大狗 天天晚上叫 叫一宿", None),  # no clock: asked
+        ("昨天下午三点我在路口看到井盖没了 差点掉进去", None),  # a moment, not a habit
+    ],
+)
+def test_a_habit_with_a_clock_told_in_a_long_account_is_the_time(
+    account: str, when: str | None
+) -> None:
+    assert SLOT_TYPES["when"].volunteered_value(account, slot("when"), TODAY) == when

@@ -25,6 +25,12 @@ _TIME_WORDS = re.compile(
 _PERIODS = re.compile(r"早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|每天|天天|周末|一直|总是|老是")
 _LEAD = re.compile(r"^(?:哦|嗯|是|就是|那个|应该是|\s)+")
 _CLAUSES = re.compile(r"[，。！？；、,.!?;]+")
+# Clauses and the pauses a recogniser writes as spaces.
+_PHRASES = re.compile(r"[，。！？；、,.!?;\s]+")
+_HABITUAL = re.compile(
+    r"每天|天天|每晚|每到|一到|经常|总是|老是|一直|成天|整天|每个?(?:周|礼拜|星期)"
+)
+_CLOCK = re.compile(r"[\d一二两三四五六七八九十]+点(?:半|多|钟|左右|以后|之后|开始)?")
 
 
 # Said unasked, a short clause about time is the answer ("天天晚上 七点到九点半"); a long
@@ -37,9 +43,9 @@ class WhenType(SlotType):
     volunteered = True
 
     def volunteered_value(self, text: str, slot: Slot, today: dt.date) -> Any:
-        if len(plain(text)) > MAX_VOLUNTEERED_CHARS or (
-            not extractors.extract_time(text) and not (_PERIODS.search(text))
-        ):
+        if len(plain(text)) > MAX_VOLUNTEERED_CHARS:
+            return told_in_passing(text)
+        if not extractors.extract_time(text) and not _PERIODS.search(text):
             return None
         return self.extract(text, slot, today)
 
@@ -51,3 +57,19 @@ class WhenType(SlotType):
         ]
         value = "，".join(clause for clause in clauses if plain(clause))
         return value or None
+
+
+def told_in_passing(account: str) -> str | None:
+    """In a long account, the short phrase that says when the problem happens, from its
+    first time word to its last clock time: a habit and a clock ("楼下KTV每天闹到凌晨两三点 …"
+    → 每天闹到凌晨两三点). A one-off moment ("昨天下午三点我看到…") or anything vaguer stays in
+    the account, and the time question is asked."""
+    for phrase in _PHRASES.split(account):
+        period = _HABITUAL.search(phrase)
+        clocks = list(_CLOCK.finditer(phrase, period.start())) if period else []
+        if period is None or not clocks:
+            continue
+        said = phrase[period.start() : clocks[-1].end()]
+        if len(plain(said)) <= MAX_VOLUNTEERED_CHARS:
+            return said
+    return None
