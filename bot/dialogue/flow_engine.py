@@ -28,9 +28,14 @@ from bot.dialogue.events import (
 from bot.dialogue.flow_actions import run_action
 from bot.dialogue.policy import Decision, decide
 from bot.dialogue.session_state import FlowFrame, SessionState, Waiting
-from bot.dialogue.slot_filling import capture_account, store_values, take_trigger, withdraw
+from bot.dialogue.slot_filling import (
+    capture_account,
+    store_values,
+    take_this_number,
+    take_trigger,
+    withdraw,
+)
 from bot.dialogue.slot_types import slot_type
-from bot.dialogue.slot_types.phone import THIS_NUMBER
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Answering, Outcome
 from bot.dialogue.understanding import Expectation, Understanding
@@ -361,10 +366,7 @@ class FlowSession:
         if name not in frame.slots and decision.yes_no is not None:
             if slot.type in ("yes_no", "resolution"):
                 frame.store(name, decision.yes_no, utterance)
-        if THIS_NUMBER.search(utterance) and state.data.get("caller"):
-            for phone, kind in expectation.open_slots.items():
-                if kind.type == "phone" and phone not in frame.slots:
-                    frame.store(phone, state.data["caller"], utterance)
+        take_this_number(frame, utterance, state.data.get("caller"))
         if name not in frame.slots and decision.dont_know and not slot.required:
             frame.store(name, None, utterance)
         if name in frame.slots:
@@ -597,6 +599,7 @@ class FlowSession:
         self.state.stack.append(frame)
         if trigger:
             take_trigger(frame, trigger, self._today())
+            take_this_number(frame, trigger, self.state.data.get("caller"))
 
     def goto(self, step_id: str) -> None:
         frame = self.state.frame

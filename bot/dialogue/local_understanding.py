@@ -413,8 +413,14 @@ class LocalUnderstanding:
             if slot_type(slot).certain:
                 return len(short) <= MAX_CERTAIN_SLOT_ANSWER_CHARS
             # A heuristic extractor is certain when the answer is its value and little else:
-            # anything more (another fact, a story) is read by the LLM as well.
-            said = sum(len(plain(c.value or "")) for c in commands)
+            # anything more (another fact, a story) is read by the LLM as well. Values other
+            # heuristics took from the rest (a time in the story) do not make it certain.
+            others = expectation.open_slots
+            said = sum(
+                len(plain(c.value or ""))
+                for c in commands
+                if c is awaited or (c.slot in others and slot_type(others[c.slot]).certain)
+            )
             return said >= COVERAGE_FOR_CERTAINTY * len(short)
         return False
 

@@ -15,7 +15,7 @@ from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.enum import named_values
-from bot.dialogue.slot_types.phone import corrected_phone
+from bot.dialogue.slot_types.phone import THIS_NUMBER, corrected_phone
 
 
 def store_values(
@@ -84,6 +84,16 @@ def take_trigger(frame: FlowFrame, trigger: str, today: dt.date) -> None:
         if value is not None:
             frame.store(name, value, trigger)
     capture_account(frame, trigger, today)
+
+
+def take_this_number(frame: FlowFrame, utterance: str, caller: str | None) -> None:
+    """ "就打我这个电话": the number the caller is calling from is the contact number, for
+    the flow's phone slots not given yet."""
+    if not caller or not THIS_NUMBER.search(utterance):
+        return
+    for name, slot in frame.flow.slots.items():
+        if slot.type == "phone" and name not in frame.slots:
+            frame.store(name, caller, utterance)
 
 
 def capture_account(frame: FlowFrame, utterance: str, today: dt.date) -> None:
