@@ -59,6 +59,8 @@ def outcome_of_call(record: CallRecord) -> CallResult:
     steps = [event.step for event in record.dialogue_events(Hangup)]
     if "wrong_person" in steps:
         return CallResult(Outcome.WRONG_NUMBER)
+    if "machine" in steps:
+        return CallResult(Outcome.MACHINE)
     if "relative" in steps or "call_later" in steps:  # a family member, or "call me later"
         return CallResult(Outcome.CALL_LATER)
     return CallResult(Outcome.REFUSED)

@@ -23,10 +23,11 @@ class Outcome(StrEnum):
     REFUSED = "refused"
     WRONG_NUMBER = "wrong_number"
     OPTED_OUT = "opted_out"  # asked not to be called again: on the do-not-call list
+    MACHINE = "machine"  # a call-screening assistant, voicemail or switchboard answered
 
 
 # Outcomes that are worth another attempt (while attempts remain).
-RETRY = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.FAILED, Outcome.CALL_LATER}
+RETRY = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.FAILED, Outcome.CALL_LATER, Outcome.MACHINE}
 
 
 class CallingWindows:

@@ -29,6 +29,7 @@ CommandKind = Literal[
     "cancel",  # stop what we are doing
     "goodbye",  # the caller is done
     "out_of_scope",  # nothing the hotline can act on
+    "machine",  # an answering machine, call-screening assistant or switchboard menu (rules only)
 ]
 
 VALUE_KINDS = frozenset({"set_slot", "correct_slot"})

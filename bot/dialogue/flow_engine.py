@@ -302,6 +302,8 @@ class FlowSession:
             return await self._knowledge_checked(decision, waiting, utterance)
         awaiting = waiting.expectation.awaiting
         match decision.move:
+            case "machine" if self.state.frame.flow.on_machine:
+                return await self._machine_answered()
             case "relative" | "busy":
                 return await self._third_party(decision, utterance)
             case "start_flow":
@@ -418,6 +420,16 @@ class FlowSession:
         if decision.yes_no is True or stored:  # answering the survey is consent to it
             return await self._confirmed(True)
         return self._yes_or_no_again(waiting)
+
+    async def _machine_answered(self) -> list[Reply]:
+        """A machine took the call: whatever it said is no answer, so nothing is kept."""
+        frame = self.state.frame
+        assert frame.flow.on_machine is not None
+        frame.slots.clear()
+        frame.evidence.clear()
+        self.state.waiting = None
+        self.goto(frame.flow.on_machine)
+        return await self._run()
 
     async def _third_party(self, decision: Decision, utterance: str) -> list[Reply]:
         """A family member answering, or the right person busy: where the confirm step says

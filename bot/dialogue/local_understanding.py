@@ -128,12 +128,14 @@ class LocalUnderstanding:
         self._emergency_flow = behaviour.emergency_flow
         self._emergency_words = tuple(intents.emergency)
         self._escalations = {"anger": tuple(intents.anger), "human_only": tuple(intents.human_only)}
+        self._machine_words = tuple(intents.machine)
         self._person = IntentClassifier({"request_human": intents.human})
         # What must not be missed when the recogniser spells it wrong, matched by sound.
         self._sound_alikes = SoundAlikes(
             {
                 "emergency": [*SPOKEN_EMERGENCIES, *intents.emergency],
                 "request_human": [*SPOKEN_PERSON_REQUESTS, *intents.human],
+                "machine": list(intents.machine),
             }
         )
         self._globals = IntentClassifier(
@@ -186,6 +188,8 @@ class LocalUnderstanding:
                 return [*commands, Command(kind="escalate", value=reason)]
         if PERSON_REQUEST.search(text) or "request_human" in by_sound:
             return [*commands, Command(kind="request_human")]
+        if any(word in text for word in self._machine_words) or "machine" in by_sound:
+            return [*commands, Command(kind="machine")]
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:
             commands.append(Command(kind=ranked[0][0]))  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ Move = Literal[
     "repeat",
     "relative",
     "busy",
+    "machine",
     "answer",
     "knowledge",
     "start_flow",
@@ -66,6 +67,8 @@ def decide(commands: list[Command], emergency_flow: str) -> Decision:
         return Decision("goodbye")
     if "repeat" in kinds and not answered:
         return Decision("repeat")
+    if "machine" in kinds:
+        return Decision("machine")
     if "relative" in kinds:
         return Decision("relative", values=values)
     if "busy" in kinds:

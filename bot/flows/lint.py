@@ -56,6 +56,10 @@ def lint_flow(flow: Flow, source: LoadedFile, known_flows: set[str]) -> list[Flo
             ids[step.id] = index
     names = set(flow.slots) | set(CALL_DATA)
     jumped_to: set[str] = set()
+    if flow.on_machine is not None:
+        jumped_to.add(flow.on_machine)
+        if flow.on_machine not in ids:
+            problem(("on_machine",), f"on_machine: no step with id '{flow.on_machine}'")
     for index, step in enumerate(flow.steps):
         loc = ("steps", index)
         for field, target in _targets(step):

@@ -251,6 +251,11 @@ class Flow(_Strict):
     triggers: Triggers = Field(default_factory=Triggers)
     slots: dict[str, Slot] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
+    on_machine: str | None = Field(
+        default=None,
+        description="Step id when a machine answered (global intent `machine`): nothing it "
+        "said is kept as an answer",
+    )
     on_early_end: ActionName | None = Field(
         default=None,
         description="Run when the call ends inside this flow before the action ran, if the "
@@ -277,6 +282,11 @@ class GlobalIntents(_Strict):
     human_only: list[str] = Field(
         default_factory=list,
         description="Topics only a person handles (reason human_only), e.g. 信访",
+    )
+    machine: list[str] = Field(
+        default_factory=list,
+        description="Words of an answering machine, call-screening assistant or switchboard "
+        "menu (来电助理, 提示音后留言); a flow with `on_machine` goes there",
     )
 
 

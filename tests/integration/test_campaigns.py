@@ -139,12 +139,19 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
         calls=1,
         answers=answers_file(["不是，你打错了"], tmp_path / "c.ul"),
     )
+    assistant = SippCallee(  # a phone's call-screening assistant picks up, twice
+        "callee_speaks",
+        tmp_path / "assistant",
+        calls=2,
+        answers=answers_file(["您好，我是机主的来电助理，请问您有什么事？"], tmp_path / "d.ul"),
+    )
     busy = SippCallee("callee_busy", tmp_path / "busy", calls=2)
     silent = SippCallee("callee_no_answer", tmp_path / "silent", calls=2)
     csv = (
         "phone,ticket_id,name\n"
         f"{happy.uri},202611240101,王先生\n{unhappy.uri},202611240102,李女士\n"
         f"{stranger.uri},,张先生\n{busy.uri},,赵女士\n{silent.uri},,钱先生\n"
+        f"{assistant.uri},,孙先生\n"
         "12345,,bad row\n"
     )
     try:
@@ -156,8 +163,8 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
             attempts=2,
             retry_delay_s=1,
         )
-        assert created["contacts"] == 5
-        assert created["rejected_rows"] == [{"row": 7, "reason": "'12345' is not a phone number"}]
+        assert created["contacts"] == 6
+        assert created["rejected_rows"] == [{"row": 8, "reason": "'12345' is not a phone number"}]
         status = await wait_finished(campaign_worker, created["id"], timeout=240)
         contacts = await contacts_of(campaign_worker, created["id"])
         outcome = {phone: (c["outcome"], len(c["attempts"])) for phone, c in contacts.items()}
@@ -167,7 +174,9 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
             stranger.uri: ("wrong_number", 1),
             busy.uri: ("busy", 2),
             silent.uri: ("no_answer", 2),
+            assistant.uri: ("machine", 2),  # retried, and nothing it said kept
         }, contacts
+        assert contacts[assistant.uri]["answers"] is None
         assert status["outcomes"]["completed"] == 2 and status["progress"] == 1.0
         happy_answers = contacts[happy.uri]["answers"]
         assert (happy_answers["resolved"], happy_answers["satisfaction"]) == (True, "satisfied")
@@ -184,7 +193,7 @@ async def test_campaign_outcomes_answers_retries_and_concurrency(
             export = (await client.get(f"/api/campaigns/{created['id']}/export")).text
         assert f"{busy.uri},,赵女士,busy,yes,2," in export
     finally:
-        for callee in (happy, unhappy, stranger, busy, silent):
+        for callee in (happy, unhappy, stranger, busy, silent, assistant):
             await callee.stop()
 
 

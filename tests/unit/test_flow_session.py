@@ -557,3 +557,23 @@ async def test_survey_answers_by_key_are_recorded_with_the_key_as_evidence(
     survey = recorded["survey"]
     assert (survey["resolved"], survey["satisfaction"]) == (True, "basically_satisfied")
     assert survey["evidence"]["satisfaction"] == "按键2（基本满意）"
+
+
+async def test_a_screening_assistant_answering_is_no_survey(flow_set: FlowSet) -> None:
+    """What a machine says ("好的" to the identity question) is never kept as an answer."""
+    conversation, _, _ = session(
+        flow_set,
+        {
+            "好的": [cmd("affirm")],
+            "您好 我是机主的来电助理 请问您有什么事": [cmd("machine")],
+        },
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "1"},
+    )
+    await conversation.start()
+    await conversation.handle("好的")
+    reply = said(await conversation.handle("您好 我是机主的来电助理 请问您有什么事"))
+    assert "稍后再与机主联系" in reply and conversation.ended
+    events = conversation.take_events() + await conversation.finish()
+    assert {"type": "hangup", "step": "machine"} in events
+    assert not [e for e in events if e["type"] == "survey_recorded"]

@@ -248,3 +248,20 @@ async def test_the_llm_reads_only_the_turns_the_rules_cannot(
     await reader.understand("叫我老周吧 周围的周", name)  # read, not certain
     assert local.stuck("我那个事吧一直没个说法", menu, local.read("我那个事吧一直没个说法", menu))
     assert len(client.asked) == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好 我是机主的智能来电助理 请问您是哪里",
+        "您拨打的用户暂时无法接听 请在提示音后留言",
+        "欢迎致电宏达公司 查号请按零",
+    ],
+)
+def test_machines_answering_are_heard(local: LocalUnderstanding, text: str) -> None:
+    assert Command(kind="machine") in local.global_commands(text)
+
+
+@pytest.mark.parametrize("text", ["喂 哪位", "是我 你说吧", "我是他闺女 他不在家", "我在开车"])
+def test_people_answering_are_no_machine(local: LocalUnderstanding, text: str) -> None:
+    assert Command(kind="machine") not in local.global_commands(text)
