@@ -20,13 +20,18 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA_STAMP := $(VENV)/.llama-$(shell echo "$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)" | sha1sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test system-deps venv models redis lint
+.PHONY: run test test-fast system-deps venv models redis lint
 
 run: system-deps venv models redis
 	$(BIN)/hotline serve
 
 test: system-deps venv models redis lint
 	@$(BIN)/python -m pytest -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# The daily lane: lint and the unit tests (no SIP peers, browsers or LLM server), ≈ 3 min.
+test-fast: system-deps venv models redis lint
+	@$(BIN)/python -m pytest -p no:cacheprovider -m "not integration" tests/unit; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 lint: venv
