@@ -17,6 +17,9 @@ from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.enum import named_values
 from bot.dialogue.slot_types.phone import THIS_NUMBER, corrected_phone
 
+# Answers chosen from a closed set, which the caller's words cannot be searched for.
+CLOSED_TYPES = frozenset({"enum", "yes_no", "resolution", "satisfaction"})
+
 
 def store_values(
     frame: FlowFrame,
@@ -43,10 +46,6 @@ def store_values(
         correcting = command.kind == "correct_slot" or (corrections and filled)
         if filled and not correcting and name != awaited:
             continue  # never overwrite what was said before without a correction
-        if slot.type == "enum" and name != awaited and not (starting or correcting):
-            # A category read unasked needs the caller's own words for it.
-            if slot_type(slot).extract(utterance, slot, today) != command.value:
-                continue
         value = None
         if slot.type == "address" and filled and correcting:  # "门牌是12号"
             value = corrected_address(str(frame.slots[name]), command.value)
@@ -57,6 +56,11 @@ def store_values(
             value = slot_type(slot).validate(command.value, slot, utterance, today)
         if value is None or (filled and frame.slots[name] == value):
             continue
+        if slot.type in CLOSED_TYPES and name != awaited and not (starting or correcting):
+            # A closed answer read unasked (a category, 解决了) needs the caller's own words
+            # for it: the LLM was seen to set one from "明天上午吧".
+            if slot_type(slot).volunteered_value(utterance, slot, today) != value:
+                continue
         frame.store(name, value, utterance)
         changed = True
     return changed

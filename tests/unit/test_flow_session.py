@@ -15,6 +15,8 @@ from bot.dialogue.commands import Command
 from bot.dialogue.effects import WorkOrderDraft
 from bot.dialogue.engine import Reply
 from bot.dialogue.flow_engine import FlowEngine, FlowSession
+from bot.dialogue.session_state import FlowFrame
+from bot.dialogue.slot_filling import store_values
 from bot.dialogue.understanding import Expectation
 from bot.flows.flow_set import FlowSet, load_flows
 from bot.knowledge.answers import NOT_GROUNDED, KnowledgeAnswer, Source
@@ -577,3 +579,14 @@ async def test_a_screening_assistant_answering_is_no_survey(flow_set: FlowSet) -
     events = conversation.take_events() + await conversation.finish()
     assert {"type": "hangup", "step": "machine"} in events
     assert not [e for e in events if e["type"] == "survey_recorded"]
+
+
+def test_a_closed_answer_read_unasked_needs_the_callers_words(flow_set: FlowSet) -> None:
+    """A reader's resolution for a turn that answered when to call back is not stored; the
+    same value given to its own question is."""
+    resolved = [cmd("set_slot", slot="resolved", value="false")]
+    frame = FlowFrame(flow_set.flows["survey"])
+    today = dt.date(2026, 12, 2)
+    assert not store_values(frame, resolved, "明天上午吧", today, awaited="callback_time")
+    assert store_values(frame, resolved, "唉 别提了 跟以前一样", today, awaited="resolved")
+    assert frame.slots["resolved"] is False
