@@ -47,24 +47,33 @@ def bot_said(record: CallRecord) -> str:
     return "\n".join(turn.bot_text for turn in record.turns if turn.bot_text)
 
 
+CALLEE_WAIT_S = 360
+
+
 async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     prefix = f"hotline-test-{uuid.uuid4().hex[:8]}"
+    # Called one at a time, in no fixed order, after the worker starts: each callee waits
+    # long enough for the others' calls (about a minute each on 2 cores).
     happy = SippCallee(
-        "callee_speaks", tmp_path / "happy", answers=answers_file(HAPPY, tmp_path / "a.ul")
+        "callee_speaks",
+        tmp_path / "happy",
+        timeout_s=CALLEE_WAIT_S,
+        answers=answers_file(HAPPY, tmp_path / "a.ul"),
     )
     plain = SippCallee(
         "callee_speaks",
         tmp_path / "plain",
+        timeout_s=CALLEE_WAIT_S,
         answers=answers_file(
             ["是我", "方便，你说吧", "解决了", "我觉得很满意", "没有了"], tmp_path / "b.ul"
         ),
     )
-    annoyed = SippCallee(  # called third: it waits while the first two calls run
+    annoyed = SippCallee(
         "callee_speaks",
         tmp_path / "annoyed",
-        timeout_s=300,
+        timeout_s=CALLEE_WAIT_S,
         answers=answers_file(["以后不要再给我打电话了"], tmp_path / "c.ul"),
     )
     csv = (
