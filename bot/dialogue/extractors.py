@@ -342,8 +342,8 @@ _NO = re.compile(
 )
 _YES_ANYWHERE = re.compile(
     r"是的|对的|好的|解决了|当然|同意|方便|是我|我是|有空|有时间|ok|okay|yes|"
-    # consent in everyday words: "你说吧", "你问吧", "请讲"
-    r"(?:你|您)?(?:说|问|讲)吧|请(?:讲|说|问)|(?:你|您)(?:说|问|讲)(?=$|[吧啊呗嘛])"
+    # consent in everyday words: "你说吧", "你问吧", "请讲" (not 请问, which opens a question)
+    r"(?:你|您)?(?:说|问|讲)吧|请(?:讲|说)|(?:你|您)(?:说|问|讲)(?=$|[吧啊呗嘛])"
 )
 _YES_CLAUSE = re.compile(r"(?:是|对|好|行|嗯|可以|有|要|确认|ok|okay|yes)+")
 _YES_CLAUSE_START = re.compile(r"^(?:嗯|对(?![于面方象比话待接手应])|可以)")

@@ -173,6 +173,8 @@ def test_negation_wins_over_affirmation() -> None:
 def test_neither_yes_nor_no() -> None:
     assert extract_yes_no("我想投诉噪音") is None
     assert extract_yes_no("不知道") is None
+    assert extract_yes_no("请问") is None  # a question begins: no consent, no "it's me"
+    assert extract_yes_no("请讲") is True and extract_yes_no("你问吧") is True
     assert extract_yes_no("是不是要带身份证") is None
     assert extract_yes_no("不动产登记怎么办") is None
     assert extract_yes_no("") is None
