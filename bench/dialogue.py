@@ -37,6 +37,7 @@ from bot.dialogue.engine import Reply
 from bot.dialogue.flow_engine import FlowSession
 from bot.dialogue.service import DialogueService
 from bot.tickets.ticket import Ticket
+from tests.support.speech import scoring_form
 
 CONVERSATIONS = Path(__file__).with_name("conversations")
 # The tuning set shaped the rules; the held-out set was written without reading them, so its
@@ -51,7 +52,9 @@ def default_caller(name: str) -> str:
 
 TIMEOUT_S = 60.0
 # How the bot comes to read a caller's line: typed as is, or spoken and recognised.
-Hearing = Callable[[str, FlowSession], Awaitable[str]]
+Hearing = Callable[[str, FlowSession], Awaitable["Heard"]]
+# A caller answers at most this many of the bot's checks of one line before going on.
+MAX_CHECKS_PER_LINE = 3
 TICKET_FIELDS = ("category", "address", "time", "description", "contact_name", "contact_phone")
 SURVEY_FIELDS = ("resolved", "satisfaction", "comment", "callback_time")
 FIGURES = (
@@ -332,6 +335,8 @@ class Outcome:
     problem: str | None = None
     wrong: list[dict[str, Any]] = field(default_factory=list)
     heard: list[tuple[str, str]] = field(default_factory=list)  # (said, as the bot read it)
+    checks: int = 0  # values the bot said back because it heard them unsure
+    needless_checks: int = 0  # of which the caller had said exactly that
 
     @property
     def succeeded(self) -> bool:
@@ -397,9 +402,24 @@ def _log(verbose: bool, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-async def typed(line: str, session: FlowSession) -> str:
+@dataclass(frozen=True)
+class Heard:
+    """A caller's line as the bot got it, with the recogniser's confidence (None: typed)."""
+
+    text: str
+    confidence: float | None = None
+
+
+async def typed(line: str, session: FlowSession) -> Heard:
     """The caller's line as the bot reads it when typed: as written."""
-    return line
+    return Heard(line)
+
+
+def said_back_right(session: FlowSession, slot_name: str, line: str) -> bool:
+    """Whether the value the bot says back is what the caller's line said."""
+    frame = session.state.frame
+    value = frame.slots.get(slot_name)
+    return value is not None and "".join(scoring_form(str(value))) in "".join(scoring_form(line))
 
 
 async def _converse(
@@ -422,34 +442,50 @@ async def _converse(
     for line in conversation["lines"]:
         if session.ended:
             break
-        heard = await hear(str(line), session)
-        _log(verbose, f"  caller: {line}" + (f"  (heard: {heard})" if heard != line else ""))
-        outcome.heard.append((str(line), heard))
-        started = time.perf_counter()
-        acknowledged: list[float] = []
-
-        async def acknowledge(
-            reply: Reply, heard: list[float] = acknowledged, since: float = started
-        ) -> None:
-            heard.append((time.perf_counter() - since) * 1000)
-            _log(verbose, f"  bot:    {reply.text} (acknowledgement)")
-
-        replies = await session.handle(heard, acknowledge=acknowledge)
-        elapsed = (time.perf_counter() - started) * 1000
-        outcome.turns += 1
-        outcome.latencies_ms.append(elapsed)
-        if session.understanding.last_source == "local-fallback":
-            outcome.llm_fallbacks += 1
-        if session.understanding.last_source != "local":
-            outcome.llm_latencies_ms.append(elapsed)
-            # What the caller hears first on such a turn: the acknowledgement, if one was said.
-            outcome.llm_first_reply_ms.append(acknowledged[0] if acknowledged else elapsed)
-        for reply in replies:
-            _log(verbose, f"  bot:    {reply.text}")
-        outcome.events += session.take_events()
+        await _turn(session, str(line), outcome, verbose, hear)
+        # The bot says back a value it heard unsure: the caller says whether it is right,
+        # and says the line again when asked again.
+        for _ in range(MAX_CHECKS_PER_LINE):
+            waiting = session.state.waiting
+            if session.ended or waiting is None or waiting.checking is None:
+                break
+            right = said_back_right(session, waiting.checking, str(line))
+            outcome.checks += 1
+            outcome.needless_checks += right
+            await _turn(session, "对" if right else "不对", outcome, verbose, hear)
+            if not right and not session.ended:
+                await _turn(session, str(line), outcome, verbose, hear)
     outcome.events += await session.finish()  # the caller hangs up after the last line
     for event in outcome.events:
         _log(verbose, f"  event:  {json.dumps(event, ensure_ascii=False, default=str)}")
+
+
+async def _turn(
+    session: FlowSession, line: str, outcome: Outcome, verbose: bool, hear: Hearing
+) -> None:
+    heard = await hear(line, session)
+    _log(verbose, f"  caller: {line}" + (f"  (heard: {heard.text})" if heard.text != line else ""))
+    outcome.heard.append((line, heard.text))
+    started = time.perf_counter()
+    acknowledged: list[float] = []
+
+    async def acknowledge(reply: Reply) -> None:
+        acknowledged.append((time.perf_counter() - started) * 1000)
+        _log(verbose, f"  bot:    {reply.text} (acknowledgement)")
+
+    replies = await session.handle(heard.text, acknowledge, heard.confidence)
+    elapsed = (time.perf_counter() - started) * 1000
+    outcome.turns += 1
+    outcome.latencies_ms.append(elapsed)
+    if session.understanding.last_source == "local-fallback":
+        outcome.llm_fallbacks += 1
+    if session.understanding.last_source != "local":
+        outcome.llm_latencies_ms.append(elapsed)
+        # What the caller hears first on such a turn: the acknowledgement, if one was said.
+        outcome.llm_first_reply_ms.append(acknowledged[0] if acknowledged else elapsed)
+    for reply in replies:
+        _log(verbose, f"  bot:    {reply.text}")
+    outcome.events += session.take_events()
 
 
 async def run_conversation(

@@ -25,6 +25,7 @@ from bench.asr import CONDITIONS, Renderer, baker_renderer, cached, condition, e
 from bench.dialogue import (
     SETS,
     Conversation,
+    Heard,
     Hearing,
     Outcome,
     failure,
@@ -62,7 +63,7 @@ def spoken(render: Renderer, voice: str, channel: str, transcriber: WhisperTrans
     """The caller's line as the bot hears it: said by `voice`, sent over `channel`, decoded
     with what the bot just asked as context."""
 
-    async def hear(line: str, session: FlowSession) -> str:
+    async def hear(line: str, session: FlowSession) -> Heard:
         pcm, rate = cached(voice, render, line)
         audio = condition(pcm, rate, channel)
         address = session.expected_slot_type() == "address"
@@ -70,7 +71,7 @@ def spoken(render: Renderer, voice: str, channel: str, transcriber: WhisperTrans
         transcript = await asyncio.to_thread(
             transcriber.transcribe_sync, audio.tobytes(), address, question
         )
-        return transcript.text
+        return Heard(transcript.text, transcript.confidence)
 
     return hear
 
@@ -92,6 +93,10 @@ def summary(outcomes: list[Outcome]) -> dict[str, float]:
         "task_success": sum(o.succeeded for o in outcomes) / len(outcomes),
         "wrong_data_values": sum(len(o.wrong) for o in outcomes),
         "caller_line_cer": sum(cer(line, heard) for line, heard in said) / max(1, len(said)),
+        # Numbers and addresses said back because they were heard unsure (asr.check_below),
+        # and how many of those the bot had heard right.
+        "heard_checks": sum(o.checks for o in outcomes),
+        "needless_heard_checks": sum(o.needless_checks for o in outcomes),
     }
 
 

@@ -74,6 +74,13 @@ class AsrConfig(_Section):
     max_compression_ratio: float = Field(gt=1)
     no_speech_threshold: float = Field(ge=0, le=1)
     max_concurrent: int = Field(ge=1)
+    check_below: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="numbers and addresses heard with less confidence than this are said "
+        "back to the caller (0: never); the recogniser's per-token probability",
+    )
     backend: Literal["embedded", "openai"] = Field(
         default="embedded",
         description="who writes final transcripts: the embedded Whisper, or an "

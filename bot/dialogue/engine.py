@@ -29,9 +29,15 @@ class DialogueSession(Protocol):
         """What the bot says when the call connects."""
         ...
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         """The replies to one final caller utterance; `acknowledge` is called first with a
-        short acknowledgement when understanding the turn will take a while (an LLM)."""
+        short acknowledgement when understanding the turn will take a while (an LLM);
+        `confidence`: the recogniser's certainty of the words (None: typed, or unknown)."""
         ...
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:

@@ -71,11 +71,15 @@ class FlowEngine:
         understanding: Callable[[FlowSet], Understanding],
         effects: Effects,
         today: Callable[[], dt.date] = dt.date.today,
+        check_below: float = 0.0,
     ) -> None:
+        """`check_below`: numbers and addresses heard with less recogniser confidence than
+        this are said back to the caller before the flow goes on (asr.check_below)."""
         self._flows = flows
         self._understanding = understanding
         self.effects = effects
         self.today = today
+        self.check_below = check_below
 
     def new_session(
         self,
@@ -95,6 +99,7 @@ class FlowEngine:
             flow,
             data or {},
             self.today,
+            self.check_below,
         )
 
 
@@ -111,8 +116,10 @@ class FlowSession:
         start_flow: str | None,
         data: dict[str, Any],
         today: Callable[[], dt.date] = dt.date.today,
+        check_below: float = 0.0,
     ) -> None:
         self.flow_set = flow_set
+        self._check_below = check_below
         self.understanding = understanding
         self.effects = effects
         self._today = today
@@ -154,11 +161,17 @@ class FlowSession:
         self.push(self._start_flow)
         return await self._run()
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         state = self.state
         if state.ended:
             return []
         state.silences = 0
+        state.heard_confidence = confidence
         expectation = self._expectation()
         if acknowledge is not None and self.understanding.slow(utterance, expectation):
             await acknowledge(Reply(self.prompts.acknowledge))
@@ -300,6 +313,8 @@ class FlowSession:
             return self._flush()
         if waiting.unsure is not None:
             return await self._knowledge_checked(decision, waiting, utterance)
+        if waiting.checking is not None:
+            return await self._heard_checked(decision, waiting, utterance)
         awaiting = waiting.expectation.awaiting
         match decision.move:
             case "machine" if self.state.frame.flow.on_machine:
@@ -468,6 +483,71 @@ class FlowSession:
             frame.pc = collect
         return await self._run()
 
+    def _mark_unsure(self, frame: FlowFrame) -> None:
+        """Numbers and addresses taken from this turn's words, heard with the recogniser
+        unsure of them, are to be said back (a typed or keyed turn has no confidence)."""
+        state = self.state
+        confidence = state.heard_confidence
+        if confidence is None or confidence >= self._check_below or not state.heard:
+            return
+        words, today = state.heard[-1], self._today()
+        for name, slot in frame.flow.slots.items():
+            kind = slot_type(slot)
+            if (
+                kind.checked_when_unsure
+                and frame.slots.get(name) is not None
+                and frame.evidence.get(name) == words
+                # the caller's own words carry it (not "就打这个电话": the caller's number)
+                and kind.answer_value(words, slot, today) is not None
+            ):
+                frame.unsure[name] = words
+
+    def _value_to_check(self, frame: FlowFrame) -> str | None:
+        """The first value still unsure; a read-back step says them all back anyway."""
+        step = frame.flow.steps[frame.pc]
+        if isinstance(step, ConfirmStep) and step.read_back:
+            return None
+        return next(
+            (n for n, words in frame.unsure.items() if frame.evidence.get(n) == words), None
+        )
+
+    def _check_heard(self, frame: FlowFrame, name: str) -> list[Reply]:
+        slot = frame.flow.slots[name]
+        value = slot_type(slot).spoken(frame.slots[name], slot)
+        expectation = Expectation(
+            "confirm",
+            frame.flow.name,
+            filled={name: frame.slots[name]},
+            filled_slots={name: slot},
+            read_back=True,
+        )
+        self.ask(expectation, render(self.prompts.check_heard, {"value": value}))
+        assert self.state.waiting is not None
+        self.state.waiting.checking = name
+        return self._flush()
+
+    async def _heard_checked(
+        self, decision: Decision, waiting: Waiting, utterance: str
+    ) -> list[Reply]:
+        """Yes keeps the value; no asks for it again; the right value said instead replaces
+        it (and is said back in turn if it too was heard unsure)."""
+        state, frame = self.state, self.state.frame
+        name = waiting.checking
+        assert name is not None
+        if store_values(frame, decision.values, utterance, self._today(), corrections=True):
+            state.say(self.prompts.corrected)
+            state.waiting = None
+            return await self._run()
+        cleared = any(c.kind == "clear_slot" and c.slot == name for c in decision.values)
+        if decision.yes_no is False or cleared:
+            frame.unsure.pop(name, None)
+            return await self._recollect(frame, [name])
+        if decision.yes_no is True:
+            frame.unsure.pop(name, None)
+            state.waiting = None
+            return await self._run()
+        return self._yes_or_no_again(waiting)
+
     def _yes_or_no_again(self, waiting: Waiting) -> list[Reply]:
         """An answer that is neither yes nor no is never taken as either: ask again."""
         waiting.retries += 1
@@ -635,6 +715,10 @@ class FlowSession:
                 state.stack.pop()
                 self.resumed = True
                 continue
+            self._mark_unsure(frame)
+            unsure = self._value_to_check(frame)
+            if unsure is not None:
+                return self._check_heard(frame, unsure)
             step = frame.flow.steps[frame.pc]
             outcome = await RUNNERS[type(step)](self, frame, step)
             if outcome in (WAIT, STOP):

@@ -23,6 +23,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from bot.dialogue.engine import DialogueSession, Reply
+from bot.speech.transcript import Transcript
 from bot.speech.whisper_stt import ExpectedAnswerFrame
 
 
@@ -65,7 +66,10 @@ class DialogueProcessor(FrameProcessor):
             await self._speak(await self._session.start())
         elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
-            await self._answer(self._session.handle(frame.text, acknowledge=self._acknowledge))
+            heard = frame.result.confidence if isinstance(frame.result, Transcript) else None
+            await self._answer(
+                self._session.handle(frame.text, acknowledge=self._acknowledge, confidence=heard)
+            )
         elif isinstance(frame, InputDTMFFrame):
             # A key press answers at once: it cuts off the prompt being played.
             await self.push_frame(frame, direction)

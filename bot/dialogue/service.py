@@ -73,7 +73,12 @@ class DialogueService:
             LLMWorkOrderSummary(self.llm) if self.llm is not None else None,
             MeaningMatcher(default_encoder()),
         )
-        self.engine = FlowEngine(self.flows.current, self._understanding, self.effects)
+        self.engine = FlowEngine(
+            self.flows.current,
+            self._understanding,
+            self.effects,
+            check_below=settings.asr.check_below,
+        )
 
     def _consult(self) -> Literal["unsure", "stuck"]:
         """Which turns the LLM reads: on the embedded CPU model a read takes seconds, so only

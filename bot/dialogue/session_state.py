@@ -27,6 +27,9 @@ class FlowFrame:
     # Every clause in which the caller described the problem, in order.
     account: list[str] = field(default_factory=list)
     actions_done: set[str] = field(default_factory=set)
+    # Values heard with the recogniser unsure of them, by slot, with the words they came
+    # from: said back to the caller before the flow goes on (a later value replaces the mark).
+    unsure: dict[str, str] = field(default_factory=dict)
 
     def store(self, name: str, value: Any, words: str) -> None:
         self.slots[name] = value
@@ -50,6 +53,7 @@ class Waiting:
     unsure: KnowledgeAnswer | None = None
     question: str = ""
     retries: int = 0  # answers that did not settle this question
+    checking: str | None = None  # the slot whose value, heard unsure, is being said back
 
 
 @dataclass
@@ -66,6 +70,8 @@ class SessionState:
     ended: bool = False
     events: list[Event] = field(default_factory=list)
     heard: list[str] = field(default_factory=list)  # the caller's utterances, in order
+    # The recogniser's confidence in the last utterance (None: typed, keyed or unknown).
+    heard_confidence: float | None = None
 
     @property
     def frame(self) -> FlowFrame:

@@ -326,6 +326,10 @@ class GlobalPrompts(_Strict):
         default="请问现在是否有人身安全危险，或者着火、燃气泄漏这样的紧急情况？",
         description="Asked once when the caller's words may describe an emergency",
     )
+    check_heard: str = Field(
+        default="刚才没太听清，跟您确认一下，是{value}，对吗？",
+        description="Said back when a number or address was heard with the recogniser unsure",
+    )
     hold: str = Field(
         default="正在为您接通人工客服，请稍候。",
         description="Repeated to the caller while the agent's phone rings",

@@ -14,6 +14,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.dialogue.engine import Acknowledge, Reply
 from bot.dialogue.processor import CallConnectedFrame, DialogueEventsFrame, DialogueProcessor
+from bot.speech.transcript import Transcript
 from bot.speech.whisper_stt import ExpectedAnswerFrame
 
 
@@ -26,8 +27,13 @@ class EchoSession:
     async def start(self) -> list[Reply]:
         return [Reply("您好，这里是12345。")]
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
-        self.events.append({"type": "heard", "text": utterance})
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
+        self.events.append({"type": "heard", "text": utterance, "confidence": confidence})
         return [Reply(f"您说的是{utterance}")]
 
     async def silence(self) -> list[Reply]:
@@ -60,14 +66,30 @@ async def test_final_transcript_gets_a_spoken_reply_and_its_events() -> None:
         frames_to_send=[transcript("我想办居住证。")],
         expected_down_frames=[TranscriptionFrame, DialogueEventsFrame, TTSSpeakFrame],
     )
-    assert down[1].events == [{"type": "heard", "text": "我想办居住证。"}]
+    assert down[1].events == [{"type": "heard", "text": "我想办居住证。", "confidence": None}]
     assert "我想办居住证" in down[2].text
+
+
+async def test_the_recognisers_confidence_reaches_the_dialogue() -> None:
+    heard = Transcript("一三八零零一三八零零零", 2.0, 0.3, done_at=0.0, confidence=0.42)
+    frame = TranscriptionFrame(text=heard.text, user_id="", timestamp="", result=heard)
+    down, _ = await run_test(
+        DialogueProcessor(EchoSession()),
+        frames_to_send=[frame],
+        expected_down_frames=[TranscriptionFrame, DialogueEventsFrame, TTSSpeakFrame],
+    )
+    assert down[1].events[0]["confidence"] == 0.42
 
 
 class ThinkingSession(EchoSession):
     """Understanding takes a while (an LLM): the caller hears an acknowledgement first."""
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         assert acknowledge is not None
         await acknowledge(Reply("好的。"))
         return await super().handle(utterance)
@@ -92,7 +114,12 @@ class FailingSession(EchoSession):
     async def start(self) -> list[Reply]:
         return []
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         raise RuntimeError("engine bug")
 
 
@@ -106,7 +133,12 @@ async def test_engine_failure_does_not_end_the_call() -> None:
 
 
 class HangingUpSession(FailingSession):
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         return [Reply("再见。", hangup=True)]
 
 
@@ -165,7 +197,12 @@ class AskingSession(EchoSession):
     def expected_slot_type(self) -> str | None:
         return "address" if self.asked else None
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         self.asked = True
         return await super().handle(utterance, acknowledge)
 
@@ -175,7 +212,12 @@ class AskingSession(EchoSession):
 class SlowSession(EchoSession):
     """A turn that takes longer than the silence timeout (an LLM on a small machine)."""
 
-    async def handle(self, utterance: str, acknowledge: Acknowledge | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        utterance: str,
+        acknowledge: Acknowledge | None = None,
+        confidence: float | None = None,
+    ) -> list[Reply]:
         await asyncio.sleep(0.5)
         return await super().handle(utterance)
 

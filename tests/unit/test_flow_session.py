@@ -590,3 +590,105 @@ def test_a_closed_answer_read_unasked_needs_the_callers_words(flow_set: FlowSet)
     assert not store_values(frame, resolved, "明天上午吧", today, awaited="callback_time")
     assert store_values(frame, resolved, "唉 别提了 跟以前一样", today, awaited="resolved")
     assert frame.slots["resolved"] is False
+
+
+def checking_session(
+    flow_set: FlowSet, script: dict[str, list[Command]]
+) -> tuple[FlowSession, FakeEffects]:
+    """A session whose numbers and addresses heard below 0.6 confidence are said back."""
+    effects = FakeEffects()
+    engine = FlowEngine(
+        lambda: flow_set,
+        lambda _: ScriptedUnderstanding(script),
+        effects,
+        today=lambda: dt.date(2026, 12, 2),
+        check_below=0.6,
+    )
+    return engine.new_session("call-1", "13800138000"), effects
+
+
+ADDRESS_SCRIPT = {
+    "路灯坏了": [cmd("start_flow", flow="complaint")],
+    "南山区科技园路18号": [cmd("set_slot", slot="address", value="南山区科技园路18号")],
+    "南山区科技园路16号": [cmd("set_slot", slot="address", value="南山区科技园路16号")],
+    "对": [cmd("affirm")],
+    "不对": [cmd("deny")],
+    "不对，是16号": [cmd("deny"), cmd("correct_slot", slot="address", value="是16号")],
+}
+
+
+async def test_an_address_heard_unsure_is_said_back_and_kept_on_yes(flow_set: FlowSet) -> None:
+    conversation, _ = checking_session(flow_set, ADDRESS_SCRIPT)
+    await conversation.start()
+    await conversation.handle("路灯坏了")
+    reply = said(await conversation.handle("南山区科技园路18号", confidence=0.41))
+    assert "确认一下" in reply and "南山区科技园路18号" in reply
+    assert "什么时间" not in reply  # nothing else is asked before the check is settled
+    reply = said(await conversation.handle("对", confidence=0.9))
+    assert "什么时间" in reply
+    assert conversation.slots["address"] == "南山区科技园路18号"
+
+
+async def test_a_value_heard_unsure_and_denied_is_asked_again(flow_set: FlowSet) -> None:
+    conversation, _ = checking_session(flow_set, ADDRESS_SCRIPT)
+    await conversation.start()
+    await conversation.handle("路灯坏了")
+    await conversation.handle("南山区科技园路18号", confidence=0.41)
+    reply = said(await conversation.handle("不对", confidence=0.9))
+    assert "address" not in conversation.slots and "地址" in reply
+    reply = said(await conversation.handle("南山区科技园路16号", confidence=0.85))
+    assert "什么时间" in reply  # heard clearly this time: no second check
+    assert conversation.slots["address"] == "南山区科技园路16号"
+
+
+async def test_the_right_value_said_to_a_check_replaces_the_misheard_one(
+    flow_set: FlowSet,
+) -> None:
+    conversation, _ = checking_session(flow_set, ADDRESS_SCRIPT)
+    await conversation.start()
+    await conversation.handle("路灯坏了")
+    await conversation.handle("南山区科技园路18号", confidence=0.41)
+    reply = said(await conversation.handle("不对，是16号", confidence=0.9))
+    assert "已为您更正" in reply and "什么时间" in reply
+    assert conversation.slots["address"] == "南山区科技园路16号"
+
+
+async def test_values_heard_clearly_typed_or_from_caller_id_are_not_said_back(
+    flow_set: FlowSet,
+) -> None:
+    script = {
+        **ADDRESS_SCRIPT,
+        "电话13912345678，路灯坏了": [
+            cmd("start_flow", flow="complaint"),
+            cmd("set_slot", slot="contact_phone", value="13912345678"),
+        ],
+        "就打我这个电话，路灯坏了": [cmd("start_flow", flow="complaint")],
+    }
+    for opening, confidence in (
+        ("电话13912345678，路灯坏了", 0.8),  # heard clearly
+        ("电话13912345678，路灯坏了", None),  # typed (the web chat) or keyed
+        ("就打我这个电话，路灯坏了", 0.3),  # the number is the caller's own, not heard
+    ):
+        conversation, _ = checking_session(flow_set, script)
+        await conversation.start()
+        reply = said(await conversation.handle(opening, confidence=confidence))
+        assert "确认一下" not in reply and "地址" in reply, opening
+        assert conversation.slots["contact_phone"] in ("13912345678", "13800138000")
+
+
+async def test_a_number_heard_unsure_in_the_opening_is_said_back_digit_by_digit(
+    flow_set: FlowSet,
+) -> None:
+    opening = "电话13912345678，路灯坏了"
+    script = {
+        opening: [
+            cmd("start_flow", flow="complaint"),
+            cmd("set_slot", slot="contact_phone", value="13912345678"),
+        ],
+        "对": [cmd("affirm")],
+    }
+    conversation, _ = checking_session(flow_set, script)
+    await conversation.start()
+    reply = said(await conversation.handle(opening, confidence=0.35))
+    assert "幺三九幺二三四五六七八" in reply and "地址" not in reply
+    assert "地址" in said(await conversation.handle("对", confidence=0.9))

@@ -158,6 +158,7 @@ def _described_place(text: str) -> str | None:
 class AddressType(SlotType):
     name = "address"
     volunteered = True
+    checked_when_unsure = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         return self._place_answer(text)

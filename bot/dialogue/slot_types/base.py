@@ -39,12 +39,15 @@ class SlotType:
     `volunteered`: the value may be taken from any utterance in the flow, not only the answer
     to its own question (a phone number said with the problem).
     `keyed_digits`: a number the caller may type on the keypad instead, ended by #.
+    `checked_when_unsure`: a value that reaches or identifies someone (a number, an address):
+    heard with the recogniser unsure of it, the bot says it back before going on.
     """
 
     name: ClassVar[str]
     certain: ClassVar[bool] = False
     volunteered: ClassVar[bool] = False
     keyed_digits: ClassVar[bool] = False  # may be typed on the keypad, ended by #
+    checked_when_unsure: ClassVar[bool] = False
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         """The value in the caller's words, normalised, or None when there is none."""

@@ -16,6 +16,7 @@ class IdCardType(SlotType):
     keyed_digits = True
     certain = True
     volunteered = True
+    checked_when_unsure = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         return extractors.extract_id_card(text)

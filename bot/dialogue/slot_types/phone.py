@@ -58,6 +58,7 @@ class PhoneType(SlotType):
     keyed_digits = True
     certain = True
     volunteered = True
+    checked_when_unsure = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         return extractors.extract_phone(text) or _grouped_number(text)

@@ -19,6 +19,7 @@ class TicketNumberType(SlotType):
     keyed_digits = True
     certain = True
     volunteered = True
+    checked_when_unsure = True
 
     def extract(self, text: str, slot: Slot, today: dt.date) -> Any:
         said = re.sub(r"[\s\-－–—]+", "", extractors.normalize_digits(text.upper()))
