@@ -97,6 +97,14 @@ def cases(seed: int = 7) -> list[tuple[Slot, str, str]]:
     return said
 
 
+def heard_right(slot: Slot, read: str, words: str, value: str) -> bool:
+    """A number must be the one said; an address may be any part of the caller's words
+    ("金沙社区" of "坪山区坑梓街道金沙社区"), but nothing they did not say."""
+    if slot.type == "phone":
+        return scoring_form(read) == scoring_form(value)
+    return "".join(scoring_form(read)) in "".join(scoring_form(words))
+
+
 async def hear_all(
     transcriber: WhisperTranscriber, voices: dict[str, Renderer], conditions: list[str]
 ) -> list[Heard]:
@@ -115,7 +123,7 @@ async def hear_all(
                     slot.ask,
                 )
                 read = kind.answer_value(transcript.text, slot, today)
-                right = read is not None and scoring_form(str(read)) == scoring_form(value)
+                right = read is not None and heard_right(slot, str(read), words, value)
                 if read is not None:
                     heard.append(Heard(slot.type, transcript.confidence, right))
     return heard

@@ -75,7 +75,7 @@ class AsrConfig(_Section):
     no_speech_threshold: float = Field(ge=0, le=1)
     max_concurrent: int = Field(ge=1)
     check_below: float = Field(
-        default=0.0,
+        default=0.7,
         ge=0,
         le=1,
         description="numbers and addresses heard with less confidence than this are said "
