@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Annotated, Any, Literal
 
@@ -12,6 +13,7 @@ from pydantic import Field
 from bot.access.guard import SUPERVISORS
 from bot.campaigns.contacts import read_contacts
 from bot.campaigns.model import Campaign, CampaignSettings
+from bot.campaigns.rates import Grouping, rates, rates_csv
 from bot.campaigns.report import export_csv, export_json, summary
 from bot.campaigns.store import CampaignStore
 from bot.redis_guard import StoreUnavailable
@@ -68,6 +70,16 @@ async def create_campaign(worker: WorkerDep, body: NewCampaign) -> dict[str, Any
         raise HTTPException(503, detail=f"Campaigns are unavailable: {exc}") from exc
 
 
+@router.get("")
+async def list_campaigns(worker: WorkerDep) -> list[dict[str, Any]]:
+    """Every campaign's status, counts per outcome and progress, newest first."""
+    store = worker.campaigns
+    try:
+        return [await _summary(store, campaign) async for campaign in store.all()][::-1]
+    except StoreUnavailable as exc:
+        raise HTTPException(503, detail=f"Campaigns are unavailable: {exc}") from exc
+
+
 @router.get("/{campaign_id}")
 async def get_campaign(worker: WorkerDep, campaign_id: str) -> dict[str, Any]:
     """Status, counts per outcome, progress and ETA."""
@@ -90,6 +102,30 @@ async def control_campaign(
     campaign.status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]  # type: ignore[assignment]
     await store.save(campaign)
     return await _summary(store, campaign)
+
+
+@router.get("/{campaign_id}/rates", response_model=None)
+async def campaign_rates(
+    worker: WorkerDep,
+    campaign_id: str,
+    by: Annotated[Grouping, Query(description="department, category or day (answered)")],
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+) -> list[dict[str, Any]] | PlainTextResponse:
+    """Resolution and satisfaction rates of the answered callbacks, per group: 满意率 counts
+    满意 and 基本满意; each rate is over the callees who gave that answer (null: none did)."""
+    store = worker.campaigns
+    campaign = await _campaign(store, campaign_id)
+    rows = rates(campaign, await store.contacts(campaign.id), by)
+    if format == "csv":
+        return PlainTextResponse(rates_csv(by, rows), media_type="text/csv; charset=utf-8")
+    return [
+        {
+            **dataclasses.asdict(row),
+            "resolution_rate": row.resolution_rate,
+            "satisfaction_rate": row.satisfaction_rate,
+        }
+        for row in rows
+    ]
 
 
 @router.get("/{campaign_id}/export", response_class=PlainTextResponse)

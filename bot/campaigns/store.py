@@ -138,11 +138,17 @@ class CampaignStore:
     async def save(self, campaign: Campaign) -> None:
         await guarded(self._redis.set(self._key(campaign.id), campaign.model_dump_json()))
 
-    async def active(self) -> AsyncIterator[Campaign]:
+    async def all(self) -> AsyncIterator[Campaign]:
+        """Every campaign, oldest first."""
         ids: Any = await guarded(self._redis.zrange(f"{self._prefix}:campaigns", 0, -1))
         for campaign_id in ids:
             campaign = await self.get(campaign_id)
-            if campaign is not None and campaign.status == "active":
+            if campaign is not None:
+                yield campaign
+
+    async def active(self) -> AsyncIterator[Campaign]:
+        async for campaign in self.all():
+            if campaign.status == "active":
                 yield campaign
 
     async def contacts(self, campaign_id: str) -> list[Contact]:

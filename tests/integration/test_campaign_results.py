@@ -27,6 +27,7 @@ from bot.campaigns.store import CampaignStore, Settled
 from bot.campaigns.webhook import Outbox
 from tests.conftest import BotServer, free_port
 from tests.integration.test_campaigns import HAPPY, answers_file, contacts_of, create, wait_finished
+from tests.integration.test_console import browser_page, sign_in
 from tests.support.private_redis import PrivateRedis
 from tests.support.sip_peers import SippCallee
 
@@ -48,6 +49,58 @@ def bot_said(record: CallRecord) -> str:
 
 
 CALLEE_WAIT_S = 360
+
+
+def expected_rates(contacts: list[dict[str, Any]], by: str) -> dict[str, tuple[str, str]]:
+    """Each group's resolution and satisfaction rate as the console prints them, worked out
+    from the contacts' recorded answers."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for contact in contacts:
+        groups.setdefault(contact[by] or "未注明", []).append(contact["answers"])
+
+    def percent(hits: int, answers: int) -> str:
+        return f"{round(hits / answers * 100)}%（{hits}/{answers}）" if answers else "—"
+
+    expected = {}
+    for group, answers in groups.items():
+        resolution = [a["resolved"] for a in answers if a.get("resolved") is not None]
+        satisfaction = [a["satisfaction"] for a in answers if a.get("satisfaction")]
+        satisfied = sum(s in ("satisfied", "basically_satisfied") for s in satisfaction)
+        expected[group] = (
+            percent(sum(resolution), len(resolution)),
+            percent(satisfied, len(satisfaction)),
+        )
+    return expected
+
+
+async def duty_lead_reads_the_rates(
+    worker: BotServer, campaign_id: str, answered: list[dict[str, Any]]
+) -> None:
+    """A supervisor's Chromium on /console: the campaign's progress, its rates by department
+    and by category as charts, and the numbers behind them downloaded as CSV."""
+    async with browser_page() as page:
+        await sign_in(page, worker, "supervisor")
+        card = page.locator(f".campaign[data-id='{campaign_id}']")
+        await card.wait_for(timeout=15_000)
+        assert "完成 2" in await card.inner_text()
+        for by in ("department", "category"):
+            await card.locator("select.grouping").select_option(by)
+            expected = expected_rates(answered, by)
+            table = page.locator(f".campaign[data-id='{campaign_id}'] table.rates")
+            await table.locator("tr").nth(len(expected)).wait_for(timeout=15_000)
+            shown = {}
+            for line in (await table.inner_text()).splitlines()[1:]:
+                group, resolution, satisfaction = line.split("\t")
+                shown[group.strip()] = (resolution.strip(), satisfaction.strip())
+            assert shown == expected, by
+            bars = table.locator("[data-rate=satisfaction] .bar span")
+            assert await bars.count() == len(expected)
+            link = card.locator("a.download")
+            assert f"by={by}" in (await link.get_attribute("href") or "")
+            download = await page.request.get(f"{worker.url}{await link.get_attribute('href')}")
+            header, *rows = (await download.text()).splitlines()
+            assert header.startswith(f"{by},answered,resolved")
+            assert {row.split(",")[0] for row in rows} == set(expected)
 
 
 async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
@@ -142,6 +195,7 @@ async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
             "value": "satisfied",
             "said": first["evidence"]["satisfaction"],
         }
+        await duty_lead_reads_the_rates(worker, created["id"], [first, second])
     finally:
         worker.stop()
         for callee in (happy, plain, annoyed):
