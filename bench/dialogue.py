@@ -36,6 +36,7 @@ from bot.config import Settings, load_settings
 from bot.dialogue.engine import Reply
 from bot.dialogue.flow_engine import FlowSession
 from bot.dialogue.service import DialogueService
+from bot.dialogue.slot_types import slot_type
 from bot.tickets.ticket import Ticket
 from tests.support.speech import scoring_form
 
@@ -416,10 +417,17 @@ async def typed(line: str, session: FlowSession) -> Heard:
 
 
 def said_back_right(session: FlowSession, slot_name: str, line: str) -> bool:
-    """Whether the value the bot says back is what the caller's line said."""
+    """Whether the value the bot says back is what the caller's line said: the value the
+    line holds, or for an address any part of the caller's words."""
     frame = session.state.frame
-    value = frame.slots.get(slot_name)
-    return value is not None and "".join(scoring_form(str(value))) in "".join(scoring_form(line))
+    slot, value = frame.flow.slots[slot_name], frame.slots.get(slot_name)
+    if value is None:
+        return False
+    if slot_type(slot).answer_value(line, slot, dt.date.today()) == value:
+        return True
+    return slot.type == "address" and "".join(scoring_form(str(value))) in "".join(
+        scoring_form(line)
+    )
 
 
 async def _converse(

@@ -78,7 +78,7 @@ class AsrConfig(_Section):
         default=0.7,
         ge=0,
         le=1,
-        description="numbers and addresses heard with less confidence than this are said "
+        description="numbers, addresses and ratings heard with less confidence than this are said "
         "back to the caller (0: never); the recogniser's per-token probability",
     )
     backend: Literal["embedded", "openai"] = Field(

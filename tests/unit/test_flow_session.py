@@ -593,7 +593,7 @@ def test_a_closed_answer_read_unasked_needs_the_callers_words(flow_set: FlowSet)
 
 
 def checking_session(
-    flow_set: FlowSet, script: dict[str, list[Command]]
+    flow_set: FlowSet, script: dict[str, list[Command]], **kwargs: Any
 ) -> tuple[FlowSession, FakeEffects]:
     """A session whose numbers and addresses heard below 0.6 confidence are said back."""
     effects = FakeEffects()
@@ -604,7 +604,7 @@ def checking_session(
         today=lambda: dt.date(2026, 12, 2),
         check_below=0.6,
     )
-    return engine.new_session("call-1", "13800138000"), effects
+    return engine.new_session("call-1", "13800138000", **kwargs), effects
 
 
 ADDRESS_SCRIPT = {
@@ -692,3 +692,33 @@ async def test_a_number_heard_unsure_in_the_opening_is_said_back_digit_by_digit(
     reply = said(await conversation.handle(opening, confidence=0.35))
     assert "幺三九幺二三四五六七八" in reply and "地址" not in reply
     assert "地址" in said(await conversation.handle("对", confidence=0.9))
+
+
+async def test_a_rating_heard_unsure_is_said_back_and_the_callee_corrects_it(
+    flow_set: FlowSet,
+) -> None:
+    conversation, _ = checking_session(
+        flow_set,
+        {
+            "是我": [cmd("affirm")],
+            "方便": [cmd("affirm")],
+            "解决了": [cmd("set_slot", slot="resolved", value="true")],
+            "满意": [cmd("set_slot", slot="satisfaction", value="satisfied")],
+            "不对，我是说不满意": [
+                cmd("deny"),
+                cmd("correct_slot", slot="satisfaction", value="dissatisfied"),
+            ],
+        },
+        flow="survey",
+        data={"contact_name": "刘女士", "ticket": "202611010001"},
+    )
+    await conversation.start()
+    for line in ("是我", "方便", "解决了"):
+        await conversation.handle(line, confidence=0.9)
+    reply = said(await conversation.handle("满意", confidence=0.45))  # 不满意, heard unsure
+    assert "是满意，对吗" in reply and "意见" not in reply
+    reply = said(await conversation.handle("不对，我是说不满意", confidence=0.8))
+    assert "已为您更正" in reply and "意见" in reply
+    [recorded] = [e for e in await conversation.finish() if e["type"] == "survey_recorded"]
+    assert recorded["survey"]["satisfaction"] == "dissatisfied"
+    assert recorded["survey"]["evidence"]["satisfaction"] == "不对，我是说不满意"

@@ -39,8 +39,9 @@ class SlotType:
     `volunteered`: the value may be taken from any utterance in the flow, not only the answer
     to its own question (a phone number said with the problem).
     `keyed_digits`: a number the caller may type on the keypad instead, ended by #.
-    `checked_when_unsure`: a value that reaches or identifies someone (a number, an address):
-    heard with the recogniser unsure of it, the bot says it back before going on.
+    `checked_when_unsure`: a value that reaches or identifies someone (a number, an address)
+    or a survey's rating: heard with the recogniser unsure of it, the bot says it back before
+    going on.
     """
 
     name: ClassVar[str]
