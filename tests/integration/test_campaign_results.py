@@ -89,9 +89,11 @@ async def duty_lead_reads_the_rates(
             table = page.locator(f".campaign[data-id='{campaign_id}'] table.rates")
             await table.locator("tr").nth(len(expected)).wait_for(timeout=15_000)
             shown = {}
-            for line in (await table.inner_text()).splitlines()[1:]:
-                group, resolution, satisfaction = line.split("\t")
-                shown[group.strip()] = (resolution.strip(), satisfaction.strip())
+            rows = table.locator("tr")
+            for index in range(1, await rows.count()):  # under the header
+                cells = await rows.nth(index).locator("td").all_inner_texts()
+                group, resolution, satisfaction = (c.replace("\n", "").strip() for c in cells)
+                shown[group] = (resolution, satisfaction)
             assert shown == expected, by
             bars = table.locator("[data-rate=satisfaction] .bar span")
             assert await bars.count() == len(expected)
