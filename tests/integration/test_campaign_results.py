@@ -86,7 +86,8 @@ async def duty_lead_reads_the_rates(
         for by in ("department", "category"):
             await card.locator("select.grouping").select_option(by)
             expected = expected_rates(answered, by)
-            table = page.locator(f".campaign[data-id='{campaign_id}'] table.rates")
+            # The card is drawn again for the grouping chosen: wait for that drawing.
+            table = page.locator(f".campaign[data-id='{campaign_id}'] table.rates[data-by={by}]")
             await table.locator("tr").nth(len(expected)).wait_for(timeout=15_000)
             shown = {}
             rows = table.locator("tr")
