@@ -1,6 +1,7 @@
 """A real headless Chromium calls the bot from /phone with a WAV as its microphone."""
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -84,12 +85,18 @@ async def test_call_from_the_phone_page(bot_server: BotServer, mic_wav: Path) ->
             await asyncio.sleep(0.3)
         else:
             pytest.fail(f"no reply heard after the caller spoke: bot={bot} mic={mic}")
-        await wait_for(page, "document.querySelectorAll('#transcript li.caller').length > 0", 5)
+        # The page shows the caller's words as they are spoken (an interim line, "… …"), then
+        # the final transcript in their place: wait for the final one.
+        heard = caller_turns(call)[0]["caller_text"]
+        final_shown = (
+            "[...document.querySelectorAll('#transcript li.caller:not(.interim)')]"
+            f".some((li) => li.textContent.includes({json.dumps(heard)}))"
+        )
+        await wait_for(page, final_shown, 10)
         shown = await page.inner_text("#transcript")
         await page.click("#hangup")
         await browser.close()
 
-    heard = caller_turns(call)[0]["caller_text"]
     assert cer(SENTENCE, heard) <= 0.3, heard
     assert heard in shown and "12345" in shown
     ended = await wait_for_call(bot_server, call_id, lambda c: c["ended_at"] is not None, 15)
