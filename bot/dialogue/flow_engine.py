@@ -588,7 +588,7 @@ class FlowSession:
             return replies
         # Not an answer to the check: the caller went on with the request, so this turn
         # answers whatever the request asks first.
-        return await self.handle(utterance)
+        return await self.handle(utterance, confidence=self.state.heard_confidence)
 
     # -- values -------------------------------------------------------------------------------
 

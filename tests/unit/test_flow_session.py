@@ -722,3 +722,23 @@ async def test_a_rating_heard_unsure_is_said_back_and_the_callee_corrects_it(
     [recorded] = [e for e in await conversation.finish() if e["type"] == "survey_recorded"]
     assert recorded["survey"]["satisfaction"] == "dissatisfied"
     assert recorded["survey"]["evidence"]["satisfaction"] == "不对，我是说不满意"
+
+
+async def test_an_address_given_instead_of_answering_the_emergency_check_is_still_checked(
+    flow_set: FlowSet,
+) -> None:
+    conversation, _ = checking_session(
+        flow_set,
+        {
+            "楼下有人打架吵得睡不着": [
+                cmd("emergency", value="possible"),
+                cmd("start_flow", flow="complaint"),
+            ],
+            "南山区科技园路18号": [cmd("set_slot", slot="address", value="南山区科技园路18号")],
+        },
+    )
+    await conversation.start()
+    await conversation.handle("楼下有人打架吵得睡不着", confidence=0.9)
+    reply = said(await conversation.handle("南山区科技园路18号", confidence=0.4))
+    assert conversation.flow == "complaint"
+    assert "确认一下" in reply and "南山区科技园路18号" in reply
