@@ -73,7 +73,7 @@ class FlowEngine:
         today: Callable[[], dt.date] = dt.date.today,
         check_below: float = 0.0,
     ) -> None:
-        """`check_below`: numbers and addresses heard with less recogniser confidence than
+        """`check_below`: numbers, addresses and ratings heard with less recogniser confidence than
         this are said back to the caller before the flow goes on (asr.check_below)."""
         self._flows = flows
         self._understanding = understanding
@@ -484,7 +484,7 @@ class FlowSession:
         return await self._run()
 
     def _mark_unsure(self, frame: FlowFrame) -> None:
-        """Numbers and addresses taken from this turn's words, heard with the recogniser
+        """Numbers, addresses and ratings taken from this turn's words, heard with the recogniser
         unsure of them, are to be said back (a typed or keyed turn has no confidence)."""
         state = self.state
         confidence = state.heard_confidence
