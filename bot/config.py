@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.campaigns.model import ANNOUNCED, Outcome
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.yaml"
 
@@ -185,6 +187,19 @@ class CampaignsConfig(_Section):
         description="Regular expressions: a callee who says one is put on the do-not-call list",
     )
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    announcements: dict[Outcome, list[str]] = Field(
+        default_factory=dict,
+        description="Carrier announcements by the outcome they give: phrases they contain",
+    )
+
+    @field_validator("announcements")
+    @classmethod
+    def _announced_outcomes(cls, phrasings: dict[Outcome, list[str]]) -> dict[Outcome, list[str]]:
+        for outcome in phrasings:
+            if outcome not in ANNOUNCED:
+                names = ", ".join(ANNOUNCED)
+                raise ValueError(f"'{outcome}' is not an announced outcome (one of {names})")
+        return phrasings
 
     @field_validator("do_not_call_phrases")
     @classmethod

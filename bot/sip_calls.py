@@ -23,6 +23,7 @@ from bot.dialogue.events import Transfer
 from bot.pipeline import CallServices
 from bot.redis_guard import StoreUnavailable
 from bot.speech.text_normalizer import normalize_for_speech
+from bot.speech.whisper_transcriber import SAMPLE_RATE as ASR_RATE
 from telephony.admission import Admission
 from telephony.call import SipCall
 from telephony.digest import DigestGuard
@@ -219,6 +220,16 @@ class SipCalls:
             return await self.run(call, flow, data)
         finally:
             await self.endpoint.release(call)
+
+    async def hear(self, pcm: bytes, context: str) -> str:
+        """What the words in `pcm` (8 kHz 16-bit, as a call's RTP brings it) say, decoded with
+        `context` as the text before them: a carrier's announcement, say."""
+        samples = soxr.resample(np.frombuffer(pcm, dtype=np.int16), SAMPLE_RATE, ASR_RATE)
+        heard = await self._services.final_transcriber.transcribe(
+            samples.astype(np.int16).tobytes(), question=context
+        )
+        logger.info(f"heard ({len(pcm) / 2 / SAMPLE_RATE:.1f} s): {heard.text!r}")
+        return heard.text
 
     async def dial(self, number: str, trunk: str | None = None) -> DialResult:
         """Call `number` (digits or a SIP URI) through a configured trunk."""

@@ -19,6 +19,7 @@ from bot.access.guard import Access
 from bot.access.lockout import SignInLockout
 from bot.calls.listen_in import ListenIns
 from bot.calls.live_calls import LiveCalls
+from bot.campaigns.announcements import Announcements
 from bot.campaigns.dialer import CampaignDialer
 from bot.campaigns.store import CampaignStore
 from bot.campaigns.webhook import Outbox, WebhookSender
@@ -103,6 +104,7 @@ class Worker:
                     tick_s=settings.campaigns.tick_s,
                     lease_s=settings.campaigns.lease_s,
                     do_not_call_phrases=settings.campaigns.do_not_call_phrases,
+                    announcements=Announcements(settings.campaigns.announcements),
                     push_results=bool(settings.campaigns.webhook.url),
                 )
                 worker.background.append(asyncio.create_task(dialer.run()))

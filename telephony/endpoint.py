@@ -21,6 +21,7 @@ from telephony.admission import Admission, Refusal
 from telephony.bridge import bridge
 from telephony.call import CallOutcome, Referral, SipCall, outcome_of_status
 from telephony.digest import DigestGuard
+from telephony.early_media import EarlyMedia
 from telephony.rtp_stream import RtpPorts, RtpStream
 from telephony.uac import Uac
 from telephony.uas import Uas
@@ -49,11 +50,13 @@ class _Referring:
 
 @dataclass(frozen=True)
 class DialResult:
-    """The outcome of an outbound INVITE; `call` is set when it was answered."""
+    """The outcome of an outbound INVITE; `call` is set when it was answered, `early_audio`
+    (8 kHz 16-bit PCM) holds what the far end played before a final answer that was not 2xx."""
 
     outcome: CallOutcome
     status: int | None = None
     call: SipCall | None = None
+    early_audio: bytes = b""
 
 
 class SipEndpoint:
@@ -284,12 +287,15 @@ class SipEndpoint:
     ) -> DialResult:
         """Call `target` (a SIP URI) through `proxy`; return once it is answered or not."""
         assert self._uac is not None
+        uac = self._uac
         port = await self.ports.take()
         offer = sdp.make_offer(self.advertised_host, port)
         from_uri = f"sip:{caller}@{self.advertised_host}"
-        outgoing = self._uac.send_invite(
+        outgoing = uac.send_invite(
             from_uri, target, proxy, offer, auth=credentials, user_agent=USER_AGENT
         )
+        early = EarlyMedia(self.host, port, self.ports, outgoing.remote_addr[0])
+        uac.early_media[outgoing.call_id] = early.offered
         ringing = asyncio.Event()
         final: list[int] = []
         outgoing.on_ringing = lambda _call: ringing.set()
@@ -297,34 +303,47 @@ class SipEndpoint:
         try:
             await outgoing.wait_answered(timeout=ring_timeout_s)
         except TimeoutError:
-            await self.ports.give_back(port)
+            await early.close()
             if ringing.is_set():
-                outgoing.cancel(self._uac)
-                return DialResult(CallOutcome.NO_ANSWER)
+                outgoing.cancel(uac)
+                return DialResult(CallOutcome.NO_ANSWER, early_audio=early.audio)
             return DialResult(CallOutcome.FAILED)
         except RuntimeError:
-            await self.ports.give_back(port)
+            await early.close()
             status = final[0] if final else 500
-            return DialResult(outcome_of_status(status), status)
+            return DialResult(outcome_of_status(status), status, early_audio=early.audio)
         except asyncio.CancelledError:
-            await self.ports.give_back(port)
-            outgoing.cancel(self._uac)
+            await early.close()
+            outgoing.cancel(uac)
             raise
-        return await self._connected(outgoing, port)
+        finally:
+            uac.early_media.pop(outgoing.call_id, None)
+        return await self._connected(outgoing, port, await early.hand_over())
 
-    async def _connected(self, outgoing: OutgoingCall, port: int) -> DialResult:
+    async def _connected(
+        self, outgoing: OutgoingCall, port: int, early: RtpStream | None
+    ) -> DialResult:
+        """The call was answered: its media from the 200's SDP, on the stream early media
+        opened (moved to the answer's address) or on a new one."""
         assert self._uac is not None
         uac = self._uac
         try:
             if outgoing.sdp_answer is None:
                 raise sdp.SdpError("the 200 OK carried no SDP answer")
             media = sdp.read_answer(outgoing.sdp_answer)
-            rtp = await RtpStream.open(
-                self.host, port, self.ports, media, signalling_host=outgoing.remote_addr[0]
-            )
+            if early is not None:
+                early.update(media)
+                rtp = early
+            else:
+                rtp = await RtpStream.open(
+                    self.host, port, self.ports, media, signalling_host=outgoing.remote_addr[0]
+                )
         except (sdp.SdpError, OSError) as exc:
             logger.warning("call %s answered without usable media: %s", outgoing.call_id, exc)
-            await self.ports.give_back(port)
+            if early is not None:
+                await early.close()
+            else:
+                await self.ports.give_back(port)
             outgoing.hangup(uac)
             return DialResult(CallOutcome.FAILED, 200)
         call = SipCall(

@@ -46,6 +46,12 @@ def add_campaign_commands(
     create.add_argument("--max-concurrent", type=int, default=2)
     create.add_argument("--attempts", type=int, default=3, help="attempts per contact")
     create.add_argument("--retry-delay", type=float, default=1800, help="seconds between tries")
+    create.add_argument(
+        "--later-retry-delay",
+        type=float,
+        default=7200,
+        help="seconds before calling a phone that was off or out of reach again",
+    )
     create.add_argument("--start", help="start time, ISO 8601 (default now)")
     create.add_argument("--trunk", help="SIP trunk name (default the first)")
     create.add_argument("--do-not-call", type=Path, help="file of numbers never to call")
@@ -75,6 +81,7 @@ def _settings(args: argparse.Namespace) -> CampaignSettings:
             max_concurrent=args.max_concurrent,
             attempts=args.attempts,
             retry_delay_s=args.retry_delay,
+            later_retry_delay_s=args.later_retry_delay,
             start_at=start,
             trunk=args.trunk,
         )

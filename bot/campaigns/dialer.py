@@ -14,16 +14,30 @@ from typing import Any
 from loguru import logger
 
 from bot.calls.record import CallRecord
+from bot.campaigns.announcements import Announcements
 from bot.campaigns.call_data import survey_call_data
-from bot.campaigns.model import RETRY, Attempt, Campaign, Contact, OptOut, Outcome
+from bot.campaigns.model import (
+    RETRY,
+    RETRY_LATER,
+    Attempt,
+    Campaign,
+    Contact,
+    OptOut,
+    Outcome,
+)
 from bot.campaigns.result import ContactResult
 from bot.campaigns.store import CampaignStore, Settled
 from bot.dialogue.events import Hangup, SurveyRecorded
 from bot.metrics import CAMPAIGN_ATTEMPTS
 from bot.redis_guard import StoreUnavailable
 from bot.sip_calls import SipCalls
+from bot.speech.whisper_transcriber import QUESTION_CHARS
 from bot.tickets.store import TicketStore
+from telephony.early_media import FirstAudio
+from telephony.endpoint import DialResult
 
+# An announcement after an answer is heard within this long.
+OPENING_S = 10.0
 # How long a worker keeps an outcome that Redis cannot take yet (a restart, a failover).
 OUTCOME_PATIENCE_S = 600
 
@@ -41,11 +55,13 @@ for _outcome in Outcome:  # exported at zero from the start
 
 @dataclass(frozen=True)
 class CallResult:
-    """What an answered call came to: the outcome, the answers and the callee's words for each."""
+    """What a call came to: the outcome, the answers and the callee's words for each, and the
+    carrier's announcement when one gave the outcome."""
 
     outcome: Outcome
     answers: dict[str, Any] | None = None
     evidence: dict[str, str] = field(default_factory=dict)
+    announcement: str | None = None
 
 
 def outcome_of_call(record: CallRecord) -> CallResult:
@@ -56,7 +72,7 @@ def outcome_of_call(record: CallRecord) -> CallResult:
         return _answered(Outcome.COMPLETED, survey, ("resolved", "satisfaction", "comment"))
     if survey and survey["callback_time"]:
         return _answered(Outcome.CALL_LATER, survey, ("callback_time",))
-    steps = [event.step for event in record.dialogue_events(Hangup)]
+    steps = hangup_steps(record)
     if "wrong_person" in steps:
         return CallResult(Outcome.WRONG_NUMBER)
     if "machine" in steps:
@@ -66,10 +82,28 @@ def outcome_of_call(record: CallRecord) -> CallResult:
     return CallResult(Outcome.REFUSED)
 
 
+def hangup_steps(record: CallRecord) -> list[str | None]:
+    """The steps at which the call's dialogue hung up (the flow's `on_machine` step …)."""
+    return [event.step for event in record.dialogue_events(Hangup)]
+
+
 def _answered(outcome: Outcome, survey: dict[str, Any], names: tuple[str, ...]) -> CallResult:
     said = survey.get("evidence") or {}
     evidence = {name: said[name] for name in names if said.get(name)}
     return CallResult(outcome, {name: survey[name] for name in names}, evidence)
+
+
+def first_words(record: CallRecord) -> str:
+    """The first thing the other side said on the call ("" when nothing)."""
+    return next((turn.caller_text for turn in record.turns if turn.caller_text), "")
+
+
+def announced_after_answer(record: CallRecord, announcements: Announcements) -> CallResult | None:
+    """A carrier that answers and then plays its announcement: the first thing "the callee"
+    said is that announcement (nothing said later counts: that is a person talking)."""
+    first = first_words(record)
+    outcome = announcements.heard(first)
+    return CallResult(outcome, announcement=first) if outcome is not None else None
 
 
 def asked_not_to_call(record: CallRecord, phrases: list[re.Pattern[str]]) -> str | None:
@@ -96,6 +130,7 @@ class CampaignDialer:
         tick_s: float = 1.0,
         lease_s: float = 15.0,
         do_not_call_phrases: list[str] | None = None,
+        announcements: Announcements | None = None,
         push_results: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -106,6 +141,7 @@ class CampaignDialer:
         self._tick_s = tick_s
         self._lease_s = lease_s
         self._opt_out_phrases = [re.compile(phrase) for phrase in do_not_call_phrases or []]
+        self._announcements = announcements or Announcements({})
         self._push_results = push_results  # finished contacts go to the webhook outbox
         self._clock = clock
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -186,12 +222,15 @@ class CampaignDialer:
         attempt.sip_status = dialled.status
         opt_out = None
         if dialled.call is None:
-            result = CallResult(_UNANSWERED[dialled.outcome.value])
+            result = await self._unanswered(dialled)
         else:
             attempt.call_id = SipCalls.record_id(dialled.call)
+            opening = FirstAudio(OPENING_S)
+            dialled.call.rtp.monitors.add(opening.monitor)
             record = await self._sip.converse(dialled.call, campaign.flow, data)
-            result = outcome_of_call(record)
-            said = asked_not_to_call(record, self._opt_out_phrases)
+            announced = await self._announced_after_answer(record, opening.audio)
+            result = announced or outcome_of_call(record)
+            said = None if announced else asked_not_to_call(record, self._opt_out_phrases)
             if said is not None:
                 opt_out = OptOut(
                     said=said, campaign_id=campaign.id, call_id=attempt.call_id, at=self._clock()
@@ -202,22 +241,59 @@ class CampaignDialer:
         outcome, answers = result.outcome, result.answers
         attempt.ended_at = self._clock()
         attempt.outcome = outcome
+        attempt.announcement = result.announcement
         contact.attempts.append(attempt)
         contact.outcome = outcome
         contact.answers = answers if answers is not None else contact.answers
         contact.evidence = result.evidence if answers is not None else contact.evidence
-        again_at = None
-        if outcome in RETRY and attempt.number < campaign.attempts:
-            windows = campaign.calling_windows()
-            asked = windows.next_local_time(
-                (answers or {}).get("callback_time") or "", attempt.ended_at
-            )
-            again_at = windows.next_open(asked or attempt.ended_at + campaign.retry_delay_s)
-        else:
-            contact.done = True
+        again_at = self._again_at(campaign, attempt, answers)
+        contact.done = again_at is None
         logger.info(f"campaign {campaign.id}: attempt {attempt.number} → {outcome}")
         CAMPAIGN_ATTEMPTS.labels(outcome).inc()
         await self._store_outcome(campaign.id, entry, Settled(contact, again_at, opt_out))
+
+    async def _unanswered(self, dialled: DialResult) -> CallResult:
+        """An unanswered call's outcome: what the carrier's announcement said, if it played
+        one as early media, else what the SIP status says."""
+        announced = await self._announcement_in(dialled.early_audio)
+        return announced or CallResult(_UNANSWERED[dialled.outcome.value])
+
+    async def _announced_after_answer(
+        self, record: CallRecord, opening: bytes
+    ) -> CallResult | None:
+        """An announcement after an answer: the first words the call heard, or — when the flow
+        hung up on a machine that opened like an announcement — its first seconds heard again
+        with the announcements in mind."""
+        announced = announced_after_answer(record, self._announcements)
+        if (
+            announced is None
+            and "machine" in hangup_steps(record)
+            and self._announcements.opens(first_words(record))
+        ):
+            announced = await self._announcement_in(opening)
+        return announced
+
+    async def _announcement_in(self, audio: bytes) -> CallResult | None:
+        """The carrier's announcement in `audio`, decoded with the announcements as context."""
+        if not audio:
+            return None
+        heard = await self._sip.hear(audio, self._announcements.prompt(QUESTION_CHARS))
+        announced = self._announcements.heard(heard)
+        return CallResult(announced, announcement=heard) if announced is not None else None
+
+    @staticmethod
+    def _again_at(
+        campaign: Campaign, attempt: Attempt, answers: dict[str, Any] | None
+    ) -> float | None:
+        """When to call again (in a calling window), or None when the contact is done."""
+        outcome, ended_at = attempt.outcome, attempt.ended_at or attempt.started_at
+        if attempt.number >= campaign.attempts or outcome not in RETRY | RETRY_LATER:
+            return None
+        windows = campaign.calling_windows()
+        if outcome in RETRY_LATER:
+            return windows.next_open(ended_at + campaign.later_retry_delay_s)
+        asked = windows.next_local_time((answers or {}).get("callback_time") or "", ended_at)
+        return windows.next_open(asked or ended_at + campaign.retry_delay_s)
 
     async def _store_outcome(self, campaign_id: str, entry: str, settled: Settled) -> None:
         """A call that took place is never forgotten: through a Redis outage the outcome is

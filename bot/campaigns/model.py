@@ -24,10 +24,28 @@ class Outcome(StrEnum):
     WRONG_NUMBER = "wrong_number"
     OPTED_OUT = "opted_out"  # asked not to be called again: on the do-not-call list
     MACHINE = "machine"  # a call-screening assistant, voicemail or switchboard answered
+    # What the carrier announced instead of connecting the call (关机, 无法接通, 空号 …).
+    POWERED_OFF = "powered_off"
+    UNREACHABLE = "unreachable"
+    INVALID_NUMBER = "invalid_number"
+    SUSPENDED = "suspended"
+    BARRED = "barred"  # the callee's line refuses incoming calls (呼入限制)
 
 
-# Outcomes that are worth another attempt (while attempts remain).
+# Outcomes worth another attempt (while attempts remain), after `retry_delay_s` …
 RETRY = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.FAILED, Outcome.CALL_LATER, Outcome.MACHINE}
+# … or, for a phone that is off or out of reach, after `later_retry_delay_s`. Never again:
+# a number that does not exist or is suspended, a line that bars incoming calls.
+RETRY_LATER = {Outcome.POWERED_OFF, Outcome.UNREACHABLE}
+# The outcomes a carrier's announcement can give (busy too: 正在通话中).
+ANNOUNCED = (
+    Outcome.POWERED_OFF,
+    Outcome.UNREACHABLE,
+    Outcome.INVALID_NUMBER,
+    Outcome.SUSPENDED,
+    Outcome.BUSY,
+    Outcome.BARRED,
+)
 
 
 class CallingWindows:
@@ -86,6 +104,11 @@ class CampaignSettings(BaseModel):
     max_concurrent: int = Field(default=2, ge=1, le=100, description="Calls at once")
     attempts: int = Field(default=3, ge=1, le=10, description="Attempts per contact")
     retry_delay_s: float = Field(default=1800, ge=0, description="Wait before another attempt")
+    later_retry_delay_s: float = Field(
+        default=7200,
+        ge=0,
+        description="Wait before calling a phone that was switched off or out of reach again",
+    )
     start_at: float | None = Field(default=None, description="Unix time; default now")
     trunk: str | None = Field(default=None, description="SIP trunk (sip.trunks); default first")
 
@@ -130,6 +153,9 @@ class Attempt(BaseModel):
     outcome: Outcome | None = None
     sip_status: int | None = None
     call_id: str | None = Field(default=None, description="Call record of an answered attempt")
+    announcement: str | None = Field(
+        default=None, description="The carrier's announcement, as heard, behind the outcome"
+    )
     entry: str = Field(description="Dialer queue entry that carried the attempt")
 
 

@@ -66,6 +66,8 @@ EXPORT_COLUMNS = [
     # The callee's words each answer was taken from (its evidence).
     *ANSWER_WORDS.values(),
     "do_not_call_said",
+    # The carrier's announcement behind the last attempt's outcome (关机, 空号 …), as heard.
+    "announcement_heard",
 ]
 
 
@@ -94,6 +96,9 @@ def export_csv(contacts: list[Contact]) -> str:
                 "reported": contact.reported or "",
                 **{column: contact.evidence.get(name, "") for name, column in ANSWER_WORDS.items()},
                 "do_not_call_said": contact.do_not_call or "",
+                "announcement_heard": contact.attempts[-1].announcement or ""
+                if contact.attempts
+                else "",
             }
         )
     return out.getvalue()

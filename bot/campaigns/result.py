@@ -32,6 +32,9 @@ class ContactResult(BaseModel):
     call_ids: list[str] = Field(description="Call records of the answered attempts")
     answers: dict[str, AnswerGiven]
     do_not_call: str | None = Field(description="The callee's words asking not to be called")
+    announcement: str | None = Field(
+        default=None, description="The carrier's announcement behind the outcome, as heard"
+    )
 
     @classmethod
     def of(cls, campaign_id: str, contact: Contact) -> ContactResult:
@@ -56,4 +59,5 @@ class ContactResult(BaseModel):
             call_ids=[a.call_id for a in contact.attempts if a.call_id],
             answers=answers,
             do_not_call=contact.do_not_call,
+            announcement=contact.attempts[-1].announcement if contact.attempts else None,
         )

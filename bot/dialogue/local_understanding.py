@@ -135,9 +135,11 @@ class LocalUnderstanding:
             {
                 "emergency": [*SPOKEN_EMERGENCIES, *intents.emergency],
                 "request_human": [*SPOKEN_PERSON_REQUESTS, *intents.human],
-                "machine": list(intents.machine),
             }
         )
+        # A machine's greeting is long and set; one syllable misheard still tells it
+        # ("来店助领" for 来电助理), and taking a person for one only delays their survey.
+        self._machine_sounds = SoundAlikes({"machine": intents.machine}, one_off_from=4)
         self._globals = IntentClassifier(
             {
                 "request_human": intents.human,
@@ -188,7 +190,7 @@ class LocalUnderstanding:
                 return [*commands, Command(kind="escalate", value=reason)]
         if PERSON_REQUEST.search(text) or "request_human" in by_sound:
             return [*commands, Command(kind="request_human")]
-        if any(word in text for word in self._machine_words) or "machine" in by_sound:
+        if any(word in text for word in self._machine_words) or self._machine_sounds.heard(text):
             return [*commands, Command(kind="machine")]
         ranked = self._globals.classify(text)
         if ranked and ranked[0][1] >= GLOBAL_THRESHOLD:

@@ -130,13 +130,14 @@ def test_summary_and_export() -> None:
     rows = export_csv([done, retry, pending]).splitlines()
     assert rows[0].startswith("phone,ticket_id,name,outcome,finished,attempts,resolved")
     assert rows[0].endswith(
-        "resolved_said,satisfaction_said,comment_said,callback_time_said,do_not_call_said"
+        "resolved_said,satisfaction_said,comment_said,callback_time_said,do_not_call_said,"
+        "announcement_heard"
     )
     assert (
-        "13800138000,,王先生,completed,yes,1,yes,satisfied,好,,100.0,城市供暖,,,修好了,挺满意,好,,"
+        "13800138000,,王先生,completed,yes,1,yes,satisfied,好,,100.0,城市供暖,,,修好了,挺满意,好,,,"
         in rows
     )
-    assert "13700137000,,,pending,no,0,,,,,,,,,,,,," in rows
+    assert "13700137000,,,pending,no,0,,,,,,,,,,,,,," in rows
     [exported] = json.loads(export_json("c1", [done]))
     assert exported["idempotency_key"] == "c1:13800138000"
     assert exported["answers"]["resolved"] == {"value": True, "said": "修好了"}
