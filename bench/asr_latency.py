@@ -112,6 +112,13 @@ class CountingTranscriber:
         self.decodes += 1
         return await self._transcriber.transcribe(pcm16, places, question)
 
+    async def transcribe_interim(
+        self, pcm16: bytes, places: bool = False, question: str = ""
+    ) -> Transcript | None:
+        transcript = await self._transcriber.transcribe_interim(pcm16, places, question)
+        self.decodes += transcript is not None
+        return transcript
+
 
 def line_turn(text: str, noisy: bool) -> Turn:
     pcm, rate = cached("baker", baker_renderer_once(), text)
@@ -139,6 +146,7 @@ async def stream(turn: Turn, transcriber: CountingTranscriber, config: AsrConfig
     timings = Timings()
     stt = WhisperSTTService(
         transcriber=transcriber,  # type: ignore[arg-type]
+        interim_transcriber=transcriber,
         sample_rate=PHONE_RATE,
         interim_interval_s=config.interim_interval_s,
         pause_s=config.pause_s,

@@ -10,10 +10,11 @@ first non-silent packet of the bot's answer. One call first, then N concurrent c
   voice can be installed offline, so the stock TTS speaks with the en_US voice: its timings
   are comparable, its words are not.
 
-Prints one JSON line per pipeline and concurrency (p50/p95 in ms) and the ratios of this
-pipeline to the stock one measured in the same run.
+Prints one JSON line per pipeline and concurrency (p50/p95 in ms; the bot's CPU seconds per
+call-minute, in all and decoding) and the ratios of this pipeline to the stock one measured in
+the same run.
 
-    .venv/bin/python -m bench.latency [--concurrency 1,4]
+    .venv/bin/python -m bench.latency [--concurrency 1,4] [--pipelines hotline,stock]
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import asyncio
 import json
 import statistics
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +35,7 @@ from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 
 from bot.config import Settings, load_settings
+from bot.metrics import ASR_DECODE
 from bot.model_cache import ASSETS
 from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
@@ -105,9 +109,26 @@ def latency_ms(packets: list[RtpPacket], caller_port: int) -> float | None:
     return None
 
 
-async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> list[float | None]:
-    """Place one call per question at once and measure each on the wire."""
+@dataclass(frozen=True)
+class Round:
+    latencies_ms: list[float | None]
+    cpu_s: float  # this process (the bot: pipeline, VAD, ASR, TTS, RTP), all threads
+    asr_s: float  # of which decoding (the decoders' own time)
+    call_minutes: float
+
+    def cost(self) -> dict[str, float]:
+        """CPU seconds per call-minute, in all and for decoding."""
+        return {
+            "cpu_s_per_call_minute": round(self.cpu_s / self.call_minutes, 2),
+            "asr_s_per_call_minute": round(self.asr_s / self.call_minutes, 2),
+        }
+
+
+async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> Round:
+    """Place one call per question at once and measure each on the wire, and the CPU the bot
+    spent on them."""
     ports = list(MEDIA_PORTS)[: len(questions)]
+    cpu, decoding, wall = time.process_time(), ASR_DECODE._sum.get(), time.monotonic()
     low, high = ports[0], ports[-1] + 1
     with RtpCapture(workdir / "round.pcap", expression=f"udp and portrange {low}-{high}") as cap:
         calls = []
@@ -135,11 +156,18 @@ async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> lis
                 )
             )
         await asyncio.gather(*calls)
+    call_minutes = len(questions) * (time.monotonic() - wall) / 60
     packets = cap.packets()
-    return [latency_ms(packets, port) for port in ports]
+    return Round(
+        [latency_ms(packets, port) for port in ports],
+        time.process_time() - cpu,
+        ASR_DECODE._sum.get() - decoding,
+        call_minutes,
+    )
 
 
-def _summary(name: str, concurrency: int, figures: list[float | None]) -> dict[str, object]:
+def _summary(name: str, concurrency: int, measured_round: Round) -> dict[str, object]:
+    figures = measured_round.latencies_ms
     measured = sorted(f for f in figures if f is not None)
     p95 = measured[min(len(measured) - 1, round(0.95 * (len(measured) - 1)))] if measured else None
     return {
@@ -150,16 +178,21 @@ def _summary(name: str, concurrency: int, figures: list[float | None]) -> dict[s
         "answered": len(measured),
         "p50_ms": round(statistics.median(measured), 1) if measured else None,
         "p95_ms": p95,
+        **measured_round.cost(),
     }
 
 
-async def bench(levels: list[int], workdir: Path) -> None:
+async def bench(levels: list[int], names: list[str], workdir: Path) -> None:
     settings = load_settings()
     questions = [
         write_ulaw(write_wav(workdir / f"q{n}.wav", speak(text, 8000), 8000), workdir / f"q{n}.ul")
         for n, text in enumerate(QUESTIONS)
     ]
-    pipelines = {"hotline": CallServices.load(settings), "stock": _stock(settings, workdir)}
+    loaders = {
+        "hotline": lambda: CallServices.load(settings),
+        "stock": lambda: _stock(settings, workdir),
+    }
+    pipelines = {name: loaders[name]() for name in names}
     results: dict[tuple[str, int], dict[str, object]] = {}
     for name, services in pipelines.items():
         await asyncio.to_thread(services.warm_prompts)
@@ -170,12 +203,12 @@ async def bench(levels: list[int], workdir: Path) -> None:
         try:
             for level in levels:
                 round_questions = [questions[n % len(questions)] for n in range(level)]
-                figures = await call_round(sip.endpoint.port, round_questions, workdir)
-                results[name, level] = _summary(name, level, figures)
+                measured = await call_round(sip.endpoint.port, round_questions, workdir)
+                results[name, level] = _summary(name, level, measured)
                 print(json.dumps(results[name, level]), flush=True)
         finally:
             await sip.stop()
-    for level in levels:
+    for level in levels if len(pipelines) == 2 else []:
         ours, stock = results["hotline", level], results["stock", level]
         for key in ("p50_ms", "p95_ms"):
             if ours[key] is not None and stock[key] is not None:
@@ -197,10 +230,13 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", default="1,4", help="comma-separated concurrent call counts"
     )
+    parser.add_argument(
+        "--pipelines", default="hotline,stock", help="hotline, stock (the baseline) or both"
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as workdir:
-        asyncio.run(bench(levels, Path(workdir)))
+        asyncio.run(bench(levels, args.pipelines.split(","), Path(workdir)))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,16 @@ ASR_SERVER_FALLBACKS = Counter(
     "hotline_asr_server_fallbacks_total",
     "Finals the recognition server (asr.url) could not give; the embedded model wrote them",
 )
-ASR_QUEUE = Gauge("hotline_asr_queue_depth", "Utterances waiting for a free ASR decoder")
+ASR_QUEUE = Gauge("hotline_asr_queue_depth", "Final transcripts waiting for a free ASR decoder")
+ASR_FINAL_WAIT = Histogram(
+    "hotline_asr_final_wait_seconds",
+    "How long a final transcript waited for a free ASR decoder",
+    buckets=LATENCY_BUCKETS,
+)
+ASR_INTERIMS_SHED = Counter(
+    "hotline_asr_interims_shed_total",
+    "Interim transcripts not decoded because every decoder was busy or a final was waiting",
+)
 ASR_DECODE = Histogram(
     "hotline_asr_decode_seconds",
     "Decode time of one utterance (interim or final)",

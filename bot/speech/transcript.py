@@ -33,3 +33,12 @@ class Transcriber(Protocol):
         """One utterance (int16 little-endian, 16 kHz mono); `places`: it should hold an
         address; `question`: what the bot said just before."""
         ...
+
+
+class InterimTranscriber(Protocol):
+    async def transcribe_interim(
+        self, pcm16: bytes, places: bool = False, question: str = ""
+    ) -> Transcript | None:
+        """The utterance so far, as `Transcriber.transcribe`; None when the recogniser is too
+        busy with final transcripts to write one."""
+        ...

@@ -30,7 +30,7 @@ from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
 from bot.speech.pause_tracker import PauseTracker
-from bot.speech.transcript import Transcriber, Transcript
+from bot.speech.transcript import InterimTranscriber, Transcriber, Transcript
 from bot.speech.whisper_transcriber import SAMPLE_RATE
 
 PRE_ROLL_S = 0.4
@@ -57,7 +57,7 @@ class WhisperSTTService(STTService):
         self,
         *,
         transcriber: Transcriber,
-        interim_transcriber: Transcriber | None = None,
+        interim_transcriber: InterimTranscriber | None = None,
         interim_interval_s: float = 1.0,
         max_utterance_s: float = 25.0,
         pause_s: float = 0.06,
@@ -72,8 +72,8 @@ class WhisperSTTService(STTService):
         )
         self._transcriber = transcriber
         # Interims are frequent and thrown away: a local model can write them while a
-        # recognition server writes the finals (asr.backend: openai).
-        self._interim_transcriber = interim_transcriber or transcriber
+        # recognition server writes the finals (asr.backend: openai); none without one.
+        self._interim_transcriber = interim_transcriber
         self._places = False  # the bot asked for an address
         self._question = ""  # what the bot said last: the caller answers it
         self._interim_interval_s = interim_interval_s
@@ -148,8 +148,10 @@ class WhisperSTTService(STTService):
         self._pauses = PauseTracker(self.sample_rate, floor_db=self._pause_floor_db)
         self._pauses.reset(len(self._utterance))
         self._speculation = None
-        if self._interim_task is None:
-            self._interim_task = self.create_task(self._interims(), "whisper-interims")
+        if self._interim_task is None and self._interim_transcriber is not None:
+            self._interim_task = self.create_task(
+                self._interims(self._interim_transcriber), "whisper-interims"
+            )
 
     async def _finish_utterance(self) -> None:
         if self._utterance is None or self._pauses is None:
@@ -164,7 +166,7 @@ class WhisperSTTService(STTService):
             self._interim_task = None
         self.create_task(self._final(decode), "whisper-final")
 
-    async def _interims(self) -> None:
+    async def _interims(self, transcriber: InterimTranscriber) -> None:
         while True:
             await asyncio.sleep(self._interim_interval_s)
             if self._utterance is None:
@@ -172,8 +174,8 @@ class WhisperSTTService(STTService):
             if self._speculation is not None:
                 continue  # the caller is pausing; the final decode already has the CPU
             audio = self._to_16k(bytes(self._utterance))
-            result = await self._interim_transcriber.transcribe(audio, self._places, self._question)
-            if result.text and self._utterance is not None:
+            result = await transcriber.transcribe_interim(audio, self._places, self._question)
+            if result is not None and result.text and self._utterance is not None:
                 await self.push_frame(
                     InterimTranscriptionFrame(
                         text=result.text, user_id=self._user_id, timestamp=time_now_iso8601()

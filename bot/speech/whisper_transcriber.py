@@ -17,7 +17,8 @@ from faster_whisper import WhisperModel
 from loguru import logger
 
 from bot.config import AsrConfig
-from bot.metrics import ASR_DECODE, ASR_QUEUE
+from bot.metrics import ASR_DECODE
+from bot.speech.decode_slots import DecodeSlots
 from bot.speech.domain_lexicon import DomainLexicon, place_terms
 from bot.speech.transcript import Transcript, confidence_of
 from bot.speech.transcript_guard import clean_transcript
@@ -61,7 +62,7 @@ class WhisperTranscriber:
             cpu_threads=config.cpu_threads,
             num_workers=config.max_concurrent,
         )
-        self._slots = asyncio.Semaphore(config.max_concurrent)
+        self._slots = DecodeSlots(config.max_concurrent)
         # The city's place names reach the decoder either inside the prompt text or as
         # faster-whisper hotwords (placed before the prompt); bench/asr.py compares the two.
         # They are used only for utterances that should hold an address: elsewhere they pull
@@ -159,12 +160,19 @@ class WhisperTranscriber:
     async def transcribe(
         self, pcm16: bytes, places: bool = False, question: str = ""
     ) -> Transcript:
-        """Decode off the event loop; callers beyond `max_concurrent` queue instead of thrashing."""
-        with ASR_QUEUE.track_inprogress():
-            await self._slots.acquire()
-        try:
-            transcript = await asyncio.to_thread(self.transcribe_sync, pcm16, places, question)
-        finally:
-            self._slots.release()
+        """A final transcript, decoded off the event loop; beyond `max_concurrent` decodes at
+        once, finals wait in turn (never behind interims)."""
+        async with self._slots.final():
+            return await self._decode(pcm16, places, question)
+
+    async def transcribe_interim(
+        self, pcm16: bytes, places: bool = False, question: str = ""
+    ) -> Transcript | None:
+        """An interim transcript if a decoder is free and no final waits; None: shed."""
+        async with self._slots.interim() as decoding:
+            return await self._decode(pcm16, places, question) if decoding else None
+
+    async def _decode(self, pcm16: bytes, places: bool, question: str) -> Transcript:
+        transcript = await asyncio.to_thread(self.transcribe_sync, pcm16, places, question)
         ASR_DECODE.observe(transcript.decode_s)
         return transcript

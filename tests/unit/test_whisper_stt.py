@@ -60,7 +60,12 @@ async def test_interim_transcripts_while_speaking(transcriber: WhisperTranscribe
     for frame in audio_frames(speech, rate):
         frames += [frame, SleepFrame(sleep=0.02)]  # real-time pace, so interims can happen
     frames += [VADUserStoppedSpeakingFrame(stop_secs=0.5), SleepFrame(sleep=3.0)]
-    stt = WhisperSTTService(transcriber=transcriber, sample_rate=rate, interim_interval_s=0.8)
+    stt = WhisperSTTService(
+        transcriber=transcriber,
+        interim_transcriber=transcriber,
+        sample_rate=rate,
+        interim_interval_s=0.8,
+    )
     down, _ = await run_test(stt, frames_to_send=frames, expected_down_frames=None)
     kinds = [type(f) for f in down if isinstance(f, TranscriptionFrame | InterimTranscriptionFrame)]
     assert InterimTranscriptionFrame in kinds
