@@ -15,6 +15,7 @@ call-minute, in all and decoding) and the ratios of this pipeline to the stock o
 the same run.
 
     .venv/bin/python -m bench.latency [--concurrency 1,4] [--pipelines hotline,stock]
+        [--stagger-ms 1000]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pipecat.processors.frame_processor import FrameProcessor
@@ -42,7 +44,13 @@ from bot.sip_calls import SipCalls
 from telephony.g711 import ulaw_decode
 from tests.conftest import free_udp_port
 from tests.support.pcap import RtpPacket
-from tests.support.sip_peers import RtpCapture, run_sipp, scenario, stream_ulaw, write_ulaw
+from tests.support.sip_peers import (
+    RtpCapture,
+    run_sipp,
+    scenario,
+    stream_ulaw,
+    write_ulaw,
+)
 from tests.support.speech import speak, write_wav
 
 QUESTIONS = ["我想问一下公积金怎么提取", "居住证怎么办理", "医保报销需要什么材料"]
@@ -109,6 +117,14 @@ def latency_ms(packets: list[RtpPacket], caller_port: int) -> float | None:
     return None
 
 
+async def _later(delay_s: float, xml: Path, *args: str, **kwargs: Any) -> float:
+    """Run a sipp caller after `delay_s`; how long its call lasted (s)."""
+    await asyncio.sleep(delay_s)
+    started = time.monotonic()
+    await run_sipp(xml, *args, **kwargs)
+    return time.monotonic() - started
+
+
 @dataclass(frozen=True)
 class Round:
     latencies_ms: list[float | None]
@@ -124,11 +140,14 @@ class Round:
         }
 
 
-async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> Round:
+async def call_round(
+    sip_port: int, questions: list[Path], workdir: Path, stagger_ms: int = 0
+) -> Round:
     """Place one call per question at once and measure each on the wire, and the CPU the bot
-    spent on them."""
+    spent on them; the n-th call starts n × `stagger_ms` later (0: a burst, every question
+    ends within about a second)."""
     ports = list(MEDIA_PORTS)[: len(questions)]
-    cpu, decoding, wall = time.process_time(), ASR_DECODE._sum.get(), time.monotonic()
+    cpu, decoding = time.process_time(), ASR_DECODE._sum.get()
     low, high = ports[0], ports[-1] + 1
     with RtpCapture(workdir / "round.pcap", expression=f"udp and portrange {low}-{high}") as cap:
         calls = []
@@ -144,19 +163,19 @@ async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> Rou
                 media=stream_ulaw(audio),
             )
             calls.append(
-                run_sipp(
+                _later(
+                    n * stagger_ms / 1000,
                     xml,
                     "-m",
                     "1",
                     "-mp",
                     str(port),
                     f"127.0.0.1:{sip_port}",
-                    timeout_s=LEAD_MS / 1000 + LISTEN_MS / 1000 + 30,
+                    timeout_s=(LEAD_MS + LISTEN_MS) / 1000 + 30,
                     workdir=calldir,
                 )
             )
-        await asyncio.gather(*calls)
-    call_minutes = len(questions) * (time.monotonic() - wall) / 60
+        call_minutes = sum(await asyncio.gather(*calls)) / 60
     packets = cap.packets()
     return Round(
         [latency_ms(packets, port) for port in ports],
@@ -166,7 +185,9 @@ async def call_round(sip_port: int, questions: list[Path], workdir: Path) -> Rou
     )
 
 
-def _summary(name: str, concurrency: int, measured_round: Round) -> dict[str, object]:
+def _summary(
+    name: str, concurrency: int, stagger_ms: int, measured_round: Round
+) -> dict[str, object]:
     figures = measured_round.latencies_ms
     measured = sorted(f for f in figures if f is not None)
     p95 = measured[min(len(measured) - 1, round(0.95 * (len(measured) - 1)))] if measured else None
@@ -174,6 +195,7 @@ def _summary(name: str, concurrency: int, measured_round: Round) -> dict[str, ob
         "figure": "voice_to_voice_ms",
         "pipeline": name,
         "concurrency": concurrency,
+        "turn_ends": f"{stagger_ms} ms apart" if stagger_ms else "burst",
         "calls": len(figures),
         "answered": len(measured),
         "p50_ms": round(statistics.median(measured), 1) if measured else None,
@@ -182,7 +204,7 @@ def _summary(name: str, concurrency: int, measured_round: Round) -> dict[str, ob
     }
 
 
-async def bench(levels: list[int], names: list[str], workdir: Path) -> None:
+async def bench(levels: list[int], names: list[str], stagger_ms: int, workdir: Path) -> None:
     settings = load_settings()
     questions = [
         write_ulaw(write_wav(workdir / f"q{n}.wav", speak(text, 8000), 8000), workdir / f"q{n}.ul")
@@ -203,8 +225,8 @@ async def bench(levels: list[int], names: list[str], workdir: Path) -> None:
         try:
             for level in levels:
                 round_questions = [questions[n % len(questions)] for n in range(level)]
-                measured = await call_round(sip.endpoint.port, round_questions, workdir)
-                results[name, level] = _summary(name, level, measured)
+                measured = await call_round(sip.endpoint.port, round_questions, workdir, stagger_ms)
+                results[name, level] = _summary(name, level, stagger_ms, measured)
                 print(json.dumps(results[name, level]), flush=True)
         finally:
             await sip.stop()
@@ -233,10 +255,13 @@ def main() -> None:
     parser.add_argument(
         "--pipelines", default="hotline,stock", help="hotline, stock (the baseline) or both"
     )
+    parser.add_argument(
+        "--stagger-ms", type=int, default=0, help="between callers' turn ends (0: a burst)"
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as workdir:
-        asyncio.run(bench(levels, args.pipelines.split(","), Path(workdir)))
+        asyncio.run(bench(levels, args.pipelines.split(","), args.stagger_ms, Path(workdir)))
 
 
 if __name__ == "__main__":
