@@ -190,7 +190,7 @@ async def test_foreign_work_order_ids_are_surveyed_by_category_and_date(
             export = (await api.get(f"/api/campaigns/{created['id']}/export")).text
             exported = (await api.get(f"/api/campaigns/{created['id']}/export?format=json")).json()
         header, *rows = export.splitlines()
-        assert header.endswith("comment_said,callback_time_said,do_not_call_said")
+        assert header.endswith("callback_time_said,do_not_call_said,announcement_heard")
         [row] = [r for r in rows if r.startswith(happy.uri)]
         assert f",{first['evidence']['satisfaction']}," in row
         [result] = [r for r in exported if r["phone"] == happy.uri]
