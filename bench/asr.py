@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -39,7 +40,7 @@ import soundfile as sf
 import soxr
 
 from bench.phone_channel import PHONE_RATE, phone_channel
-from bot.config import AsrConfig, load_settings
+from bot.config import AsrConfig, Settings, load_settings
 from bot.model_cache import ASSETS
 from bot.speech.text_normalizer import normalize_for_speech
 from bot.speech.whisper_transcriber import SAMPLE_RATE, WhisperTranscriber
@@ -97,6 +98,34 @@ def espeak_renderer(text: str) -> tuple[np.ndarray, int]:
         subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", wav.name, text], check=True)
         pcm, rate = sf.read(wav.name, dtype="int16")
     return pcm, rate
+
+
+@dataclass(frozen=True)
+class SpokenSet:
+    """What a bench that speaks its set needs: the settings, the offline voices asked for
+    (`--voices`), the channel conditions (`--conditions`) and the call recogniser."""
+
+    settings: Settings
+    voices: dict[str, Renderer]
+    conditions: list[str]
+    transcriber: WhisperTranscriber
+
+
+def spoken_set(description: str) -> SpokenSet:
+    """The command line of a bench that speaks its set, and what it names."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--voices", default="baker,espeak-ng")
+    parser.add_argument("--conditions", default="phone,phone+noise")
+    args = parser.parse_args()
+    settings = load_settings()
+    renderers = {"baker": baker_renderer, "espeak-ng": lambda: espeak_renderer}
+    model_dir = ASSETS["whisper-base"].check(settings.project_path(settings.models.cache_dir))
+    return SpokenSet(
+        settings,
+        {name: renderers[name]() for name in args.voices.split(",")},
+        args.conditions.split(","),
+        WhisperTranscriber(model_dir, settings.asr),
+    )
 
 
 def cached(voice: str, render: Renderer, text: str) -> tuple[np.ndarray, int]:

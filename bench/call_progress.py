@@ -16,17 +16,15 @@ without the announcements as context and matched on words only (no sound-alikes)
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from dataclasses import dataclass
 
-from bench.asr import Renderer, baker_renderer, cached, condition, espeak_renderer
+from bench.asr import Renderer, cached, condition, spoken_set
 from bot.campaigns.announcements import Announcements
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.dialogue.local_understanding import LocalUnderstanding
 from bot.flows.flow_set import load_flows
-from bot.model_cache import ASSETS
 from bot.speech.whisper_transcriber import QUESTION_CHARS, WhisperTranscriber
 
 # What carriers play (China Mobile, Unicom, Telecom wordings), with the outcome each means.
@@ -187,16 +185,9 @@ def accuracy(results: list[Classified], by_words: bool = False) -> dict[str, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voices", default="baker,espeak-ng")
-    parser.add_argument("--conditions", default="phone,phone+noise")
-    args = parser.parse_args()
-    settings = load_settings()
-    renderers = {"baker": baker_renderer, "espeak-ng": lambda: espeak_renderer}
-    voices = {name: renderers[name]() for name in args.voices.split(",")}
-    model_dir = ASSETS["whisper-base"].check(settings.project_path(settings.models.cache_dir))
-    transcriber = WhisperTranscriber(model_dir, settings.asr)
-    results = classify_all(CallProgress(settings, transcriber), voices, args.conditions.split(","))
+    spoken = spoken_set(__doc__.split("\n")[0])
+    progress = CallProgress(spoken.settings, spoken.transcriber)
+    results = classify_all(progress, spoken.voices, spoken.conditions)
     for result in results:
         if result.found != result.truth:
             print(json.dumps({"misclassified": result.__dict__}, ensure_ascii=False))

@@ -16,18 +16,15 @@ checked (`right_checked`), and the configured threshold's figures against never 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import json
 import random
 from dataclasses import dataclass
 
-from bench.asr import Renderer, baker_renderer, cached, condition, espeak_renderer
-from bot.config import load_settings
+from bench.asr import Renderer, cached, condition, spoken_set
 from bot.dialogue.slot_types import slot_type
 from bot.flows.model import Slot
-from bot.model_cache import ASSETS
 from bot.speech.whisper_transcriber import WhisperTranscriber
 from tests.support.speech import scoring_form
 
@@ -144,16 +141,9 @@ def figures(heard: list[Heard], threshold: float) -> dict[str, float | int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voices", default="baker,espeak-ng")
-    parser.add_argument("--conditions", default="phone,phone+noise")
-    args = parser.parse_args()
-    settings = load_settings()
-    renderers = {"baker": baker_renderer, "espeak-ng": lambda: espeak_renderer}
-    voices = {name: renderers[name]() for name in args.voices.split(",")}
-    model_dir = ASSETS["whisper-base"].check(settings.project_path(settings.models.cache_dir))
-    transcriber = WhisperTranscriber(model_dir, settings.asr)
-    heard = asyncio.run(hear_all(transcriber, voices, args.conditions.split(",")))
+    spoken = spoken_set(__doc__.split("\n")[0])
+    settings = spoken.settings
+    heard = asyncio.run(hear_all(spoken.transcriber, spoken.voices, spoken.conditions))
     for kind in ("phone", "address", "all"):
         subset = [h for h in heard if kind in ("all", h.kind)]
         print(
