@@ -11,11 +11,15 @@ first non-silent packet of the bot's answer. One call first, then N concurrent c
   are comparable, its words are not.
 
 Prints one JSON line per pipeline and concurrency (p50/p95 in ms; the bot's CPU seconds per
-call-minute, in all and decoding) and the ratios of this pipeline to the stock one measured in
-the same run.
+call-minute, in all, decoding, and by thread (bench.cpu)) and the ratios of this pipeline to
+the stock one measured in the same run.
+
+First, unless `--turn-taking ''`: one call over the many turns of bench/latency_turns.txt and
+the false cut-offs on turns with a mid-sentence pause (bench.turn_taking), with the words'
+end of turn and the fixed silence before it.
 
     .venv/bin/python -m bench.latency [--concurrency 1,4] [--pipelines hotline,stock]
-        [--stagger-ms 1000]
+        [--stagger-ms 1000] [--turn-taking words,fixed]
 """
 
 from __future__ import annotations
@@ -30,20 +34,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.services.piper.tts import PiperTTSService
 from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 
+from bench import turn_taking
+from bench.cpu import spent_since, thread_cpu
+from bench.wire import latency_ms
 from bot.config import Settings, load_settings
 from bot.metrics import ASR_DECODE
 from bot.model_cache import ASSETS
 from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
-from telephony.g711 import ulaw_decode
 from tests.conftest import free_udp_port
-from tests.support.pcap import RtpPacket
 from tests.support.sip_peers import (
     RtpCapture,
     run_sipp,
@@ -57,9 +61,6 @@ QUESTIONS = ["我想问一下公积金怎么提取", "居住证怎么办理", "�
 # The caller waits for the greeting to end (or barges in on a long one), asks, then listens.
 LEAD_MS = 9000
 LISTEN_MS = 15000
-# A packet is speech when its RMS is above this (µ-law idle noise decodes to ±8).
-SPEECH_RMS = 200
-TALKSPURT_GAP_S = 0.15
 MEDIA_PORTS = range(26000, 26400, 20)
 PIPER_VOICE = "en_US-joe-medium"
 
@@ -98,25 +99,6 @@ def _stock(settings: Settings, workdir: Path) -> StockServices:
     return stock
 
 
-def _rms(packet: RtpPacket) -> float:
-    return float(np.sqrt(np.mean(ulaw_decode(packet.payload).astype(np.float64) ** 2)))
-
-
-def latency_ms(packets: list[RtpPacket], caller_port: int) -> float | None:
-    """End of the caller's speech → the first packet of the bot's next talkspurt: a non-silent
-    packet after the end, with at least TALKSPURT_GAP_S of bot silence before it (so a greeting
-    still playing when the caller stops is not taken for the answer)."""
-    spoken = [p.time for p in packets if p.source_port == caller_port and _rms(p) > SPEECH_RMS]
-    if not spoken:
-        return None
-    end = max(spoken)
-    bot = [p.time for p in packets if p.dest_port == caller_port and _rms(p) > SPEECH_RMS]
-    for before, after in zip([-1.0, *bot], bot, strict=False):
-        if after > end and after - before >= TALKSPURT_GAP_S:
-            return round((after - end) * 1000, 1)
-    return None
-
-
 async def _later(delay_s: float, xml: Path, *args: str, **kwargs: Any) -> float:
     """Run a sipp caller after `delay_s`; how long its call lasted (s)."""
     await asyncio.sleep(delay_s)
@@ -130,13 +112,18 @@ class Round:
     latencies_ms: list[float | None]
     cpu_s: float  # this process (the bot: pipeline, VAD, ASR, TTS, RTP), all threads
     asr_s: float  # of which decoding (the decoders' own time)
+    threads: dict[str, float]  # CPU seconds by thread group (bench.cpu)
     call_minutes: float
 
-    def cost(self) -> dict[str, float]:
-        """CPU seconds per call-minute, in all and for decoding."""
+    def cost(self) -> dict[str, object]:
+        """CPU seconds per call-minute: in all, decoding, and by thread group."""
         return {
             "cpu_s_per_call_minute": round(self.cpu_s / self.call_minutes, 2),
             "asr_s_per_call_minute": round(self.asr_s / self.call_minutes, 2),
+            "cpu_s_per_call_minute_by_thread": {
+                group: round(seconds / self.call_minutes, 2)
+                for group, seconds in self.threads.items()
+            },
         }
 
 
@@ -147,7 +134,7 @@ async def call_round(
     spent on them; the n-th call starts n × `stagger_ms` later (0: a burst, every question
     ends within about a second)."""
     ports = list(MEDIA_PORTS)[: len(questions)]
-    cpu, decoding = time.process_time(), ASR_DECODE._sum.get()
+    cpu, decoding, threads = time.process_time(), ASR_DECODE._sum.get(), thread_cpu()
     low, high = ports[0], ports[-1] + 1
     with RtpCapture(workdir / "round.pcap", expression=f"udp and portrange {low}-{high}") as cap:
         calls = []
@@ -181,6 +168,7 @@ async def call_round(
         [latency_ms(packets, port) for port in ports],
         time.process_time() - cpu,
         ASR_DECODE._sum.get() - decoding,
+        spent_since(threads),
         call_minutes,
     )
 
@@ -258,9 +246,18 @@ def main() -> None:
     parser.add_argument(
         "--stagger-ms", type=int, default=0, help="between callers' turn ends (0: a burst)"
     )
+    parser.add_argument(
+        "--turn-taking",
+        default="words,fixed",
+        help="end-of-turn settings for the one-call turns and cut-offs first ('': skip)",
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as workdir:
+        if args.turn_taking:
+            turns_dir = Path(workdir) / "turn-taking"
+            turns_dir.mkdir()
+            asyncio.run(turn_taking.bench(args.turn_taking.split(","), None, turns_dir))
         asyncio.run(bench(levels, args.pipelines.split(","), args.stagger_ms, Path(workdir)))
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.campaigns.model import ANNOUNCED, Outcome
+from bot.speech.end_of_turn import TurnWaits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.yaml"
@@ -105,8 +106,27 @@ class AsrConfig(_Section):
 class VadConfig(_Section):
     aggressiveness: int = Field(ge=0, le=3)
     start_s: float = Field(gt=0, le=2)
-    stop_s: float = Field(gt=0, le=5)
+    stop_s: float = Field(
+        gt=0, le=5, description="silence that ends a turn whose words stop mid-thought (longest)"
+    )
+    open_stop_s: float = Field(
+        gt=0, le=5, description="silence that ends a turn whose words may or may not be the end"
+    )
+    complete_stop_s: float = Field(
+        gt=0,
+        le=5,
+        description="silence that ends a whole answer to a closed question or a question",
+    )
     min_volume: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _waits_in_order(self) -> VadConfig:
+        if not self.complete_stop_s <= self.open_stop_s <= self.stop_s:
+            raise ValueError("vad needs complete_stop_s <= open_stop_s <= stop_s")
+        return self
+
+    def turn_waits(self) -> TurnWaits:
+        return TurnWaits(self.complete_stop_s, self.open_stop_s, self.stop_s)
 
 
 class TtsConfig(_Section):

@@ -110,6 +110,7 @@ class CallServices:
             vad_pause_s=self.settings.asr.vad_pause_s,
             pause_floor_db=self.settings.asr.pause_floor_db,
             max_utterance_s=self.settings.asr.max_utterance_s,
+            turn_waits=self.settings.vad.turn_waits(),
         )
 
     def text_to_speech(self) -> FrameProcessor:

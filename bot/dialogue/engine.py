@@ -56,6 +56,11 @@ class DialogueSession(Protocol):
         """The type of the slot the bot just asked for (address, phone …), if any."""
         ...
 
+    def completes_answer(self, words: str) -> bool | None:
+        """Whether the caller's words so far hold a whole value for the slot the bot asked
+        for (True), part of a number (False), or neither (None): the end of turn's hint."""
+        ...
+
 
 class DialogueEngine(Protocol):
     def new_session(

@@ -263,6 +263,12 @@ class FlowSession:
         slot = self._expectation().slot
         return slot_type(slot).asr_hint if slot is not None else None
 
+    def completes_answer(self, words: str) -> bool | None:
+        expectation = self._expectation()
+        if expectation.awaiting != "slot" or expectation.slot is None:
+            return None
+        return slot_type(expectation.slot).completes(words, expectation.slot, self._today())
+
     # -- one turn -----------------------------------------------------------------------------
 
     async def _apply(self, commands: list[Command], utterance: str) -> list[Reply]:

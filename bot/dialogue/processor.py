@@ -130,5 +130,9 @@ class DialogueProcessor(FrameProcessor):
         if any(reply.hangup for reply in replies):
             await self.push_frame(EndWorkerFrame(), FrameDirection.UPSTREAM)
         else:
-            expected = ExpectedAnswerFrame(self._session.expected_slot_type(), question=said)
+            expected = ExpectedAnswerFrame(
+                self._session.expected_slot_type(),
+                question=said,
+                completes=self._session.completes_answer,
+            )
             await self.push_frame(expected, FrameDirection.UPSTREAM)

@@ -5,22 +5,30 @@ A short pre-roll is kept so the first syllable, spoken before VAD confirmed spee
 The final decode starts speculatively as soon as the caller pauses; when the turn really
 ends with nothing but silence after that pause, its result is the final transcript, so the
 caller waits for the rest of the decode instead of all of it.
+
+That decode also decides how long the pause must last to end the turn (`end_of_turn`):
+the VAD upstream waits the longest (`TurnWaits.unfinished_s`); when the words at the pause
+are a whole answer, or may be the end, this service asks it to end the turn sooner, with a
+VADParamsUpdateFrame (which resets pipecat's VAD state machine), then restores its wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 import numpy as np
 import soxr
+from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import (
     Frame,
     InterimTranscriptionFrame,
+    SpeechControlParamsFrame,
     SystemFrame,
     TranscriptionFrame,
+    VADParamsUpdateFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
@@ -29,6 +37,7 @@ from pipecat.services.settings import STTSettings
 from pipecat.services.stt_service import STTService
 from pipecat.utils.time import time_now_iso8601
 
+from bot.speech.end_of_turn import TurnWaits, ending
 from bot.speech.pause_tracker import PauseTracker
 from bot.speech.transcript import InterimTranscriber, Transcriber, Transcript
 from bot.speech.whisper_transcriber import SAMPLE_RATE
@@ -44,6 +53,9 @@ class ExpectedAnswerFrame(SystemFrame):
 
     slot_type: str | None
     question: str = ""
+    # Whether words so far hold a whole value for that slot (True), part of one (False), or
+    # neither (None): the end of turn's hint. None when nothing closed is expected.
+    completes: Callable[[str], bool | None] | None = None
 
 
 @dataclass
@@ -63,6 +75,7 @@ class WhisperSTTService(STTService):
         pause_s: float = 0.06,
         vad_pause_s: float = 0.15,
         pause_floor_db: float = -30.0,
+        turn_waits: TurnWaits | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(
@@ -76,6 +89,11 @@ class WhisperSTTService(STTService):
         self._interim_transcriber = interim_transcriber
         self._places = False  # the bot asked for an address
         self._question = ""  # what the bot said last: the caller answers it
+        self._completes: Callable[[str], bool | None] | None = None
+        # None: the VAD's own stop_s ends every turn (no earlier end is asked for).
+        self._turn_waits = turn_waits
+        self._vad_params: VADParams | None = None  # as configured, from the VAD stage
+        self._ended_early = False  # this turn's end was asked for; the VAD's wait to restore
         self._interim_interval_s = interim_interval_s
         self._max_utterance_s = max_utterance_s
         self._pause_s = pause_s
@@ -111,6 +129,10 @@ class WhisperSTTService(STTService):
         else:
             self._utterance.extend(audio)
             self._track_pause(audio)
+            if self._ended_early and self._speculation is None:
+                await self._restore_vad_wait()  # the caller spoke on before the VAD ended it
+            elif self._vad_params is not None and self._turn_over():
+                await self._end_turn()
             if len(self._utterance) / 2 / self.sample_rate >= self._max_utterance_s:
                 await self._finish_utterance()
                 self._begin_utterance()
@@ -130,16 +152,47 @@ class WhisperSTTService(STTService):
             # All audio so far: the pause's first frames may hold a fading syllable.
             self._speculation = _Speculation(cut, self._decode(bytes(self._utterance)))
 
+    def _turn_over(self) -> bool:
+        """Whether the pause has lasted as long as the words heard at it need to end the turn."""
+        speculation, waits = self._speculation, self._turn_waits
+        if speculation is None or waits is None or self._pauses is None or self._ended_early:
+            return False
+        if not speculation.task.done() or speculation.task.exception() is not None:
+            return False
+        words = speculation.task.result().text
+        wait = waits.after(ending(words, self._completes(words) if self._completes else None))
+        # Only sooner than the VAD's own wait (waits.unfinished_s, its stop_s) is worth asking.
+        return wait < waits.unfinished_s and self._pauses.silence_s >= wait
+
+    async def _end_turn(self) -> None:
+        """Ask the VAD stage to end the turn now (it answers with VADUserStoppedSpeaking)."""
+        assert self._vad_params is not None and self._pauses is not None
+        self._ended_early = True
+        silence = round(self._pauses.silence_s, 3)
+        params = self._vad_params.model_copy(update={"stop_secs": silence})
+        await self.push_frame(VADParamsUpdateFrame(params=params), FrameDirection.UPSTREAM)
+
+    async def _restore_vad_wait(self) -> None:
+        assert self._vad_params is not None
+        self._ended_early = False
+        restore = VADParamsUpdateFrame(params=self._vad_params)
+        await self.push_frame(restore, FrameDirection.UPSTREAM)
+
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if isinstance(frame, ExpectedAnswerFrame):
             self._places = frame.slot_type == "address"
             self._question = frame.question
+            self._completes = frame.completes
             return
+        if isinstance(frame, SpeechControlParamsFrame) and self._vad_params is None:
+            self._vad_params = frame.vad_params  # the first: as configured
         await super().process_frame(frame, direction)
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._begin_utterance()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             await self._finish_utterance()
+            if self._ended_early:
+                await self._restore_vad_wait()
 
     def _begin_utterance(self) -> None:
         self._utterance = bytearray(b"".join(self._pre_roll))

@@ -46,6 +46,9 @@ class EchoSession:
     def expected_slot_type(self) -> str | None:
         return None
 
+    def completes_answer(self, words: str) -> bool | None:
+        return None
+
 
 def transcript(text: str) -> TranscriptionFrame:
     return TranscriptionFrame(text=text, user_id="", timestamp="")
@@ -196,6 +199,9 @@ class AskingSession(EchoSession):
 
     def expected_slot_type(self) -> str | None:
         return "address" if self.asked else None
+
+    def completes_answer(self, words: str) -> bool | None:
+        return None
 
     async def handle(
         self,

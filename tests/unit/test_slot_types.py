@@ -215,3 +215,22 @@ def test_a_habit_with_a_clock_told_in_a_long_account_is_the_time(
     account: str, when: str | None
 ) -> None:
     assert SLOT_TYPES["when"].volunteered_value(account, slot("when"), TODAY) == when
+
+
+@pytest.mark.parametrize(
+    ("kind", "words", "completes"),
+    [
+        ("phone", "幺三八零零幺三八八六六", True),
+        ("phone", "幺三八，零零幺三", False),  # a pause between digit groups: wait for the rest
+        ("phone", "稍等我看一下", None),
+        ("yes_no", "对的", True),
+        ("yes_no", "我想想", None),
+        ("satisfaction", "基本满意吧", True),
+        ("address", "和平路一百二十八号", None),  # addresses go on: 号楼, 单元 …
+        ("text", "好几天了", None),
+    ],
+)
+def test_words_at_a_pause_complete_only_a_certain_value(
+    kind: str, words: str, completes: bool | None
+) -> None:
+    assert SLOT_TYPES[kind].completes(words, slot(kind), TODAY) is completes

@@ -9,10 +9,13 @@ from pipecat.frames.frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
 from pipecat.tests.utils import SleepFrame, run_test
 
-from bot.config import Settings
+from bot.config import Settings, VadConfig
 from bot.model_cache import ASSETS
+from bot.speech.end_of_turn import TurnWaits
+from bot.speech.vad import turn_detector
 from bot.speech.whisper_stt import ExpectedAnswerFrame, WhisperSTTService
 from bot.speech.whisper_transcriber import WhisperTranscriber
 from tests.support.speech import cer, speak
@@ -152,3 +155,54 @@ async def test_a_short_answer_is_heard_in_the_context_of_the_question(
     assert set(counting.questions) == {question}
     finals = [f.text for f in down if isinstance(f, TranscriptionFrame)]
     assert finals and "不满意" in finals[0], finals
+
+
+def answer_turn(stop_s: float, waits: TurnWaits, transcriber: WhisperTranscriber) -> Pipeline:
+    """The call's VAD stage and STT, as the pipeline chains them."""
+    vad = VadConfig(
+        aggressiveness=2,
+        start_s=0.12,
+        stop_s=stop_s,
+        open_stop_s=min(stop_s, waits.open_s),
+        complete_stop_s=min(stop_s, waits.complete_s),
+        min_volume=0.2,
+    )
+    stt = WhisperSTTService(transcriber=transcriber, interim_interval_s=10, turn_waits=waits)
+    return Pipeline([turn_detector(vad), stt])
+
+
+def paced(pcm: np.ndarray, rate: int = 16000) -> list:
+    """Audio frames at the pace a caller's audio arrives (20 ms apart)."""
+    return [item for frame in audio_frames(pcm, rate) for item in (frame, SleepFrame(sleep=0.02))]
+
+
+def turn_end_silence(down: list) -> float:
+    [stopped] = [f for f in down if isinstance(f, VADUserStoppedSpeakingFrame)]
+    return stopped.stop_secs
+
+
+@pytest.mark.parametrize(
+    ("answer", "completes", "ends_within_s"),
+    [
+        ("对，没错", lambda words: True if "对" in words else None, (0.0, 0.9)),
+        ("我想问一下那个", lambda words: None, (1.0, 2.0)),
+    ],
+)
+async def test_the_words_at_a_pause_decide_when_the_turn_ends(
+    transcriber: WhisperTranscriber, answer: str, completes, ends_within_s
+) -> None:
+    """A whole answer ends the turn well before the VAD's own 1.2 s; words that stop
+    mid-thought wait all of it."""
+    waits = TurnWaits(complete_s=0.25, open_s=0.6, unfinished_s=1.2)
+    await transcriber.transcribe(speak(answer, 16000).tobytes())  # a warm model, as in calls
+    frames = [
+        ExpectedAnswerFrame("yes_no", completes=completes),
+        *paced(np.concatenate([silence(0.3), speak(answer, 16000), silence(2.0)])),
+        SleepFrame(sleep=2.0),
+    ]
+    down, _ = await run_test(
+        answer_turn(1.2, waits, transcriber), frames_to_send=frames, expected_down_frames=None
+    )
+    low, high = ends_within_s
+    assert low <= turn_end_silence(down) <= high
+    assert [f for f in down if isinstance(f, TranscriptionFrame)]

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from bot.flows.model import Slot
 
+_DIGIT_GROUP = re.compile(r"[0-9零〇一二两三四五六七八九幺]{3,}")
 _PUNCTUATION = re.compile(r"[\s，。！？；、,.!?;：:]+")
 # "不是21号", "不是康乐路": the value the caller takes back.
 _NEGATED = re.compile(r"不是[^，。,.!?！？\s是]{1,15}")
@@ -81,6 +82,17 @@ class SlotType:
     def spoken(self, value: Any, slot: Slot) -> str:
         """How the bot says the value back (read-backs, confirmations)."""
         return "" if value is None else str(value)
+
+    def completes(self, text: str, slot: Slot, today: dt.date) -> bool | None:
+        """Whether words heard so far, at a pause in the answer to this slot's question,
+        already hold a whole value (the turn may end: True), stop partway through a number
+        (wait for the rest: False), or tell neither (None). Only types whose values are
+        certain when found can say True."""
+        if not self.certain:
+            return None
+        if self.answer_value(text, slot, today) is not None:
+            return True
+        return False if self.keyed_digits and _DIGIT_GROUP.search(plain(text)) else None
 
     @property
     def asr_hint(self) -> str:
