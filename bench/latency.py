@@ -32,7 +32,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.services.piper.tts import PiperTTSService
@@ -50,7 +49,7 @@ from bot.sip_calls import SipCalls
 from tests.conftest import free_udp_port
 from tests.support.sip_peers import (
     RtpCapture,
-    run_sipp,
+    call_once,
     scenario,
     stream_ulaw,
     write_ulaw,
@@ -99,11 +98,12 @@ def _stock(settings: Settings, workdir: Path) -> StockServices:
     return stock
 
 
-async def _later(delay_s: float, xml: Path, *args: str, **kwargs: Any) -> float:
+async def _later(delay_s: float, xml: Path, sip_port: int, media_port: int, workdir: Path) -> float:
     """Run a sipp caller after `delay_s`; how long its call lasted (s)."""
     await asyncio.sleep(delay_s)
     started = time.monotonic()
-    await run_sipp(xml, *args, **kwargs)
+    timeout_s = (LEAD_MS + LISTEN_MS) / 1000 + 30
+    await call_once(xml, sip_port, timeout_s=timeout_s, workdir=workdir, media_port=media_port)
     return time.monotonic() - started
 
 
@@ -149,19 +149,7 @@ async def call_round(
                 listen_ms=LISTEN_MS,
                 media=stream_ulaw(audio),
             )
-            calls.append(
-                _later(
-                    n * stagger_ms / 1000,
-                    xml,
-                    "-m",
-                    "1",
-                    "-mp",
-                    str(port),
-                    f"127.0.0.1:{sip_port}",
-                    timeout_s=(LEAD_MS + LISTEN_MS) / 1000 + 30,
-                    workdir=calldir,
-                )
-            )
+            calls.append(_later(n * stagger_ms / 1000, xml, sip_port, port, calldir))
         call_minutes = sum(await asyncio.gather(*calls)) / 60
     packets = cap.packets()
     return Round(

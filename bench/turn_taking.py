@@ -38,7 +38,7 @@ from bot.pipeline import CallServices
 from bot.sip_calls import SipCalls
 from telephony.g711 import ulaw_encode
 from tests.conftest import free_udp_port
-from tests.support.sip_peers import RtpCapture, run_sipp, scenario, stream_ulaw
+from tests.support.sip_peers import RtpCapture, call_once, scenario, stream_ulaw
 from tests.support.speech import speak
 
 TURNS_FILE = Path(__file__).with_name("latency_turns.txt")
@@ -159,15 +159,12 @@ async def speak_call(
     )
     port = free_udp_port()
     with RtpCapture(workdir / "call.pcap", expression=f"udp and port {port}") as capture:
-        sipp = await run_sipp(
+        sipp = await call_once(
             xml,
-            "-m",
-            "1",
-            "-mp",
-            str(port),
-            f"127.0.0.1:{sip_port}",
+            sip_port,
             timeout_s=(LEAD_MS + listen_ms) / 1000 + 30,
             workdir=workdir,
+            media_port=port,
         )
     if not sipp.ok:  # the bot hanging up first is one reason: the turns tell
         print(f"sipp: exit {sipp.returncode}: {sipp.output[-300:]}", file=sys.stderr, flush=True)

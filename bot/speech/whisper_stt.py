@@ -62,6 +62,7 @@ class ExpectedAnswerFrame(SystemFrame):
 class _Speculation:
     cut_bytes: int  # where speech had ended when this decode started
     task: asyncio.Task[Transcript]
+    wait_s: float | None = None  # the pause its words need to end the turn, once decoded
 
 
 class WhisperSTTService(STTService):
@@ -153,15 +154,20 @@ class WhisperSTTService(STTService):
             self._speculation = _Speculation(cut, self._decode(bytes(self._utterance)))
 
     def _turn_over(self) -> bool:
-        """Whether the pause has lasted as long as the words heard at it need to end the turn."""
+        """Whether the pause has lasted as long as the words heard at it need to end the turn
+        (judged once per pause decode, not at every frame)."""
         speculation, waits = self._speculation, self._turn_waits
         if speculation is None or waits is None or self._pauses is None or self._ended_early:
             return False
-        if not speculation.task.done() or speculation.task.exception() is not None:
-            return False
-        words = speculation.task.result().text
-        wait = waits.after(ending(words, self._completes(words) if self._completes else None))
+        if speculation.wait_s is None:
+            task = speculation.task
+            if not task.done() or task.cancelled() or task.exception() is not None:
+                return False
+            words = task.result().text
+            hint = self._completes(words) if self._completes else None
+            speculation.wait_s = waits.after(ending(words, hint))
         # Only sooner than the VAD's own wait (waits.unfinished_s, its stop_s) is worth asking.
+        wait = speculation.wait_s
         return wait < waits.unfinished_s and self._pauses.silence_s >= wait
 
     async def _end_turn(self) -> None:
