@@ -493,6 +493,7 @@ async def _turn(
         outcome.llm_first_reply_ms.append(acknowledged[0] if acknowledged else elapsed)
     for reply in replies:
         _log(verbose, f"  bot:    {reply.text}")
+    _log(verbose, f"  slots:  {json.dumps(session.slots, ensure_ascii=False, default=str)}")
     outcome.events += session.take_events()
 
 

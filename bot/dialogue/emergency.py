@@ -82,9 +82,15 @@ SPOKEN_EMERGENCIES = (
 )
 
 
+# Smoke that is pollution, not fire: a chimney or an exhaust pipe (环境卫生, not 119).
+_ORDINARY_SMOKE = re.compile(
+    r"(?:烟囱|排气管|尾气|柴油车|货车|渣土车)[^，。,！!]{0,6}冒(?:黑|白)?烟"
+)
+
+
 def urgency(text: str) -> Urgency | None:
     """How surely the words describe an emergency happening now, or None."""
-    if _CERTAIN.search(text):
+    if _CERTAIN.search(_ORDINARY_SMOKE.sub("", text)):
         return "certain"
     rest = _NOT_EMERGENCY.sub("", text)
     return "possible" if _POSSIBLE.search(rest) else None

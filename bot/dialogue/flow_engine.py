@@ -58,6 +58,8 @@ NOT_ACCOUNT = {
 }
 # Slots whose answer is kept out of the account unless it is not an answer at all.
 TOLD_ELSEWHERE = {"address", "when"}
+# A turn that corrects what was said before is about the record, not the problem.
+CORRECTING = {"correct_slot", "clear_slot"}
 HISTORY_TURNS = 4
 MAX_YES_NO_RETRIES = 2
 
@@ -188,7 +190,8 @@ class FlowSession:
             told = slot.type in TOLD_ELSEWHERE and (
                 slot_type(slot).answer_value(utterance, slot, self._today()) is None
             )
-            if slot.type not in NOT_ACCOUNT or told:
+            correcting = any(c.kind in CORRECTING for c in commands)
+            if (slot.type not in NOT_ACCOUNT or told) and not correcting:
                 capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
 

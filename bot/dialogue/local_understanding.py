@@ -16,6 +16,7 @@ from bot.dialogue.commands import VALUE_KINDS, Command
 from bot.dialogue.emergency import SPOKEN_EMERGENCIES, urgency
 from bot.dialogue.extractors import NOTHING_MORE, extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
+from bot.dialogue.said_instead import replaced, said_instead
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.base import final_words, plain
@@ -35,7 +36,7 @@ MAX_CERTAIN_SLOT_ANSWER_CHARS = 24
 COVERAGE_FOR_CERTAINTY = 0.6
 # Words that make an utterance a question for the knowledge base.
 QUESTION_CUES = re.compile(
-    r"怎么|如何|什么|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|啥(?!的)|？|\?|"
+    r"怎么|如何|什么|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|(?<!没)啥(?!的)|？|\?|"
     # 哪 (上哪领), A-not-A (用不用, 是不是, 有没有), a clause ending in 不 or 了没 (能换不, 修了没)
     r"(.)[不没]\1|(?<![我你他她还都也就要可])不(?:\s|$|[，,。])|了没(?:有)?(?:\s|$|[，,。])|哪(?!怕)|"
     r"想问|问一下|问问|打听|请教"
@@ -70,7 +71,8 @@ FOLLOW_UP_CUES = re.compile(
     r"处理得怎么样|有(?:没有)?结果|查(?:一下|询)?(?:我的)?工单"
 )
 CORRECTION_CUES = re.compile(
-    r"不对|错了|说错|记错|搞错|弄错|不是.{1,12}是|应该是|改成|改一下|更正|更改"
+    r"不对|错了|说错|记错|搞错|弄错|不是.{1,12}是|(?<![不要])是\S{1,12}\s*不是|应该是|改成|改一下|"
+    r"更正|更改"
 )
 DONT_KNOW = re.compile(
     r"不知道|不清楚|记不清|记不得|忘了|说不好|说不准|不确定|不固定|没注意|没留意|不想说|不方便说|"
@@ -245,6 +247,7 @@ class LocalUnderstanding:
         today = self._today()
         said = text
         text = final_words(text)
+        instead = said_instead(said)
         for name, slot in expectation.filled_slots.items():
             old = expectation.filled.get(name)
             kind = slot_type(slot)
@@ -260,6 +263,10 @@ class LocalUnderstanding:
                 value = corrected_address(str(old), said) or value
             if slot.type == "phone" and old:  # the tail corrected: "最后四位是二二九四"
                 value = corrected_phone(str(old), said) or value
+            if value is None and instead and old:  # "是102号 不是120号"
+                fixed = replaced(str(old), instead)
+                if fixed is not None and (not kind.certain or kind.extract(fixed, slot, today)):
+                    value = fixed
             if value is not None and value != old:
                 commands.append(Command(kind="correct_slot", slot=name, value=_as_text(value)))
             elif value is None and any(word in said for word in SLOT_WORDS.get(slot.type, ())):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.dialogue.commands import Command
+from bot.dialogue.said_instead import replaced, said_instead
 from bot.dialogue.session_state import FlowFrame
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
@@ -52,6 +53,10 @@ def store_values(
         if slot.type == "phone" and filled and correcting:  # "最后四位是二二九四"
             tail = corrected_phone(str(frame.slots[name]), utterance)
             value = tail if tail == command.value else None
+        if value is None and filled and correcting:  # "是102号 不是120号"
+            instead = said_instead(utterance)
+            if instead and replaced(str(frame.slots[name]), instead) == command.value:
+                value = command.value
         if value is None:
             value = slot_type(slot).validate(command.value, slot, utterance, today)
         if value is None or (filled and frame.slots[name] == value):

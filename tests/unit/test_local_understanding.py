@@ -76,6 +76,27 @@ def test_emergencies_in_plain_words(local: LocalUnderstanding, text: str) -> Non
     ]
 
 
+@pytest.mark.parametrize("text", ["我们家附近有个厂子 烟囱天天冒黑烟 阳台晒的衣服都黑了"])
+def test_smoke_from_a_chimney_is_pollution_not_fire(local: LocalUnderstanding, text: str) -> None:
+    assert local.read(text, Expectation("menu", "main")) == [
+        Command(kind="start_flow", flow="complaint")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "old", "new"),
+    [
+        ("不对不对 是102号 不是120号", "address", "建设大街120号楼下", "建设大街102号楼下"),
+        ("电话记错了 不是八八八八 是八八九九", "contact_phone", "13666668888", "13666668899"),
+    ],
+)
+def test_a_correction_naming_wrong_and_right_words_while_asked_something_else(
+    local: LocalUnderstanding, flow_set: FlowSet, text: str, slot: str, old: str, new: str
+) -> None:
+    expectation = slot_expectation(flow_set, "complaint", "time", **{slot: old})
+    assert local.read(text, expectation) == [Command(kind="correct_slot", slot=slot, value=new)]
+
+
 def test_a_possible_emergency_is_flagged_not_acted_on(local: LocalUnderstanding) -> None:
     commands = local.read("楼下有人打架", Expectation("menu", "main"))
     assert Command(kind="emergency", value="possible") in commands

@@ -155,6 +155,15 @@ def test_spoken_forms() -> None:
         ("城南区 解放路 公交站 广告牌歪了快掉下来了", "城南区解放路公交站"),
         # a time span is no place ("两个月小区")
         ("物业费晚交了两个月小区就停了我的卡", None),
+        # the story starts where someone is there: "有人养了…" is no part of the place
+        ("经开区 张庄村 村西头有人养了一百多条狗 狗叫得一宿一宿的", "经开区张庄村村西头"),
+        # the district and the area the caller is from, then the street
+        (
+            "我是盐田区沙头角这边的 海山路 东和花园门口 顶棚叫风刮掉了一半",
+            "盐田区沙头角海山路东和花园门口",
+        ),
+        # a trailing 的 is no part of the place
+        ("我是龙岗区布吉街道 吉华路丹竹头花园8栋的 我姓宁", "龙岗区布吉街道吉华路丹竹头花园8栋"),
     ],
 )
 def test_an_address_said_in_pieces(text: str, address: str | None) -> None:

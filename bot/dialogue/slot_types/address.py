@@ -57,9 +57,10 @@ def corrected_address(old: str, correction: str) -> str | None:
 
 _CLAUSES = re.compile(r"[，。！？；、,.!?;：:]+")
 MAX_SAID_ADDRESS = 40
-_TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|那边)+$")
+_TRAILING_POINTER = re.compile(r"(?:那个|那块|那儿|那里|这儿|这里|那边|这边|的)+$")
 _LEAD_IN = re.compile(
-    r"^(?:啊|呃|嗯|哦|那个|地址啊?|在|是|就在|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|应该是)+"
+    r"^(?:啊|呃|嗯|哦|那个|地址啊?|在|是|就在|我是|我住在?|我家在?|住在|地址是|地点是|位置是|大概在|"
+    r"应该是)+"
 )
 # A place has a name: two or more characters before a place unit ("科技园路", "湖滨站").
 _NAMED_PLACE = re.compile(
@@ -118,12 +119,18 @@ _PLACE_PIECE = re.compile(
 _OTHER_FACT = re.compile(
     r"姓|叫我|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
 )
-_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:这边|那边)?的?")
+# A district, and the area in it the caller names ("盐田区沙头角这边的").
+_DISTRICT = re.compile(
+    r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:[\u4e00-\u9fff]{2,3}(?=这边|那边|这块|那块))?"
+    r"(?:这边|那边|这块|那块)?的?"
+)
 # A piece that tells what happened ("顶棚叫风刮掉了一半") rather than where.
 _STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|了|什么")
 # The caller searching their memory ("哪条路来着"): the place said so far is what they know.
 _UNSURE = re.compile(r"哪|来着|记不|忘了|什么")
 # Hesitations between the pieces ("嗯", "那个", "就是").
+# Where the story starts inside a piece: someone or something there ("村西头有人养狗").
+_SOMEONE = re.compile(r"有(?:人|个|家|户|辆|条|只)")
 _HESITATION = re.compile(r"^(?:嗯|啊|呃|哦|那个|就是|这个)+$")
 _PIECES = re.compile(r"[\s，。,.！？!?；;]+")
 
@@ -141,6 +148,12 @@ def _described_place(text: str) -> str | None:
         for following in pieces[index + 1 :]:
             if _HESITATION.match(following):
                 continue
+            someone = _SOMEONE.search(following)
+            if someone is not None:  # "村西头有人养了一百多条狗": the place, then the story
+                head = following[: someone.start()]
+                if _PLACE_PIECE.search(head):
+                    kept.append(_TRAILING_POINTER.sub("", head))
+                break
             if (
                 _OTHER_FACT.search(following)
                 or _UNSURE.search(following)
