@@ -54,6 +54,8 @@ def test_a_bare_word_is_a_name_only_when_asked() -> None:
         ("13912345678", None),
         ("是的", None),
         ("门牌是12号", None),
+        ("刚才名字没说全 我叫方大勇", None),  # 刚才 of the talk, not of the problem
+        ("半夜 一两点还在叫", "半夜 一两点还在叫"),
     ],
 )
 def test_a_time_is_only_words_about_time(text: str, when: str | None) -> None:
@@ -162,6 +164,13 @@ def test_spoken_forms() -> None:
             "我是盐田区沙头角这边的 海山路 东和花园门口 顶棚叫风刮掉了一半",
             "盐田区沙头角海山路东和花园门口",
         ),
+        # what was said before the place, up to a pause, is no part of it
+        (
+            "我姓毛 电话13567891234 东城区人民路50号门口那块路挖开了半个月了",
+            "东城区人民路50号门口那块路",
+        ),
+        ("昨晚刮大风 南湖区 梧桐路 二十号那里一棵大树倒了 把路全拦住了", "南湖区梧桐路20号"),
+        ("工地在经开区创业大道99号 我叫王强 电话一五零 一二三四 八八九九", "经开区创业大道99号"),
         # a trailing 的 is no part of the place
         ("我是龙岗区布吉街道 吉华路丹竹头花园8栋的 我姓宁", "龙岗区布吉街道吉华路丹竹头花园8栋"),
     ],
@@ -218,6 +227,9 @@ def test_resolution_in_the_words_of_the_question(text: str, resolved: bool | Non
         ("隔壁饭店 天天晚上十点以后还在剁肉 咚咚的", "天天晚上十点以后"),
         ("对门邻居养了条大狗 天天晚上叫 叫一宿", None),  # no clock: asked
         ("昨天下午三点我在路口看到井盖没了 差点掉进去", None),  # a moment, not a habit
+        # a part of the day or week with a clock says when, habit or not
+        ("工地晚上十点以后还在打桩 咣咣的 就在我们小区对面", "晚上十点以后"),
+        ("隔壁在搞装修 礼拜天早上七点不到就开始哐哐砸墙 我家孩子明年高考", "礼拜天早上七点不到"),
     ],
 )
 def test_a_habit_with_a_clock_told_in_a_long_account_is_the_time(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Any
 
@@ -103,10 +104,27 @@ def find_address(text: str) -> str | None:
             if found is None:
                 break
             if plausible_address(found):
-                return found
+                return _without_talk_before(found, clause)
             end = rest.find(found)
             rest = rest[end + len(found) :] if end >= 0 else ""
     return None
+
+
+def _without_talk_before(found: str, clause: str) -> str:
+    """The address without the pieces said before the place, up to a pause: a name, a number,
+    the weather ("我姓毛 电话… 东城区…", "昨晚刮大风 南湖区…", "反映个事 江北区…")."""
+    joined = re.sub(r"\s+", "", clause)
+    pauses = list(itertools.accumulate(len(piece) for piece in clause.split()))
+    start = joined.find(found)
+    end = start + len(found)
+    for pause in pauses:
+        if pause <= start:
+            continue
+        talk = joined[start:pause]
+        if pause >= end or _PLACE_PIECE.search(talk) or not _TALK.search(talk):
+            break
+        start = pause
+    return joined[start:end]
 
 
 # Pieces of an answer that go on describing the place: units, landmarks, directions.
@@ -117,22 +135,33 @@ _PLACE_PIECE = re.compile(
 )
 # Pieces that are another fact: a name, a phone number, a time.
 _OTHER_FACT = re.compile(
-    r"姓|叫我|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
+    r"姓|叫我|我叫|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
 )
 # A district, and the area in it the caller names ("盐田区沙头角这边的").
 _DISTRICT = re.compile(
     r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:[\u4e00-\u9fff]{2,3}(?=这边|那边|这块|那块))?"
     r"(?:这边|那边|这块|那块)?的?"
 )
+# Words said before a place that are no part of it: another fact, the story, the weather.
+_TALK = re.compile(rf"{_OTHER_FACT.pattern}|{_NOT_IN_ADDRESS.pattern}|事|我|你|叫|昨|刮|风|雨|雪")
+# Where the story starts inside a piece: someone or something there, or what happened
+# ("村西头有人养狗", "20号那里一棵大树倒了").
+_EVENT = re.compile(r"有(?:人|个|家|户|辆|条|只)|[一两几][棵辆堆根片只]|了")
 # A piece that tells what happened ("顶棚叫风刮掉了一半") rather than where.
-_STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|了|什么")
+_STORY = re.compile(rf"{_NOT_IN_ADDRESS.pattern}|{_EVENT.pattern}|什么")
 # The caller searching their memory ("哪条路来着"): the place said so far is what they know.
 _UNSURE = re.compile(r"哪|来着|记不|忘了|什么")
 # Hesitations between the pieces ("嗯", "那个", "就是").
-# Where the story starts inside a piece: someone or something there ("村西头有人养狗").
-_SOMEONE = re.compile(r"有(?:人|个|家|户|辆|条|只)")
 _HESITATION = re.compile(r"^(?:嗯|啊|呃|哦|那个|就是|这个)+$")
 _PIECES = re.compile(r"[\s，。,.！？!?；;]+")
+
+
+def _story_after(piece: str, found: str | None) -> int | None:
+    """Where the story starts in the piece after the address found in it, if it does."""
+    if not found or not piece.startswith(found):
+        return None
+    story = _STORY.search(piece, len(found))
+    return story.start() if story else None
 
 
 def _described_place(text: str) -> str | None:
@@ -144,13 +173,17 @@ def _described_place(text: str) -> str | None:
         if found is None and not _DISTRICT.fullmatch(_LEAD_IN.sub("", piece)):
             continue
         first = piece[piece.find(found) :] if found and found in piece else _LEAD_IN.sub("", piece)
+        story = _story_after(first, found)
+        if story is not None:  # "20号那里一棵大树倒了": the place, then what happened there
+            head = first[len(found or "") : story]
+            first = (found or "") + (head if _PLACE_PIECE.search(head) else "")
         kept = [_TRAILING_POINTER.sub("", first)]
-        for following in pieces[index + 1 :]:
+        for following in pieces[index + 1 if story is None else len(pieces) :]:
             if _HESITATION.match(following):
                 continue
-            someone = _SOMEONE.search(following)
-            if someone is not None:  # "村西头有人养了一百多条狗": the place, then the story
-                head = following[: someone.start()]
+            event = _EVENT.search(following)
+            if event is not None:  # "村西头有人养了一百多条狗": the place, then the story
+                head = following[: event.start()]
                 if _PLACE_PIECE.search(head):
                     kept.append(_TRAILING_POINTER.sub("", head))
                 break
