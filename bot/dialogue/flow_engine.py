@@ -36,6 +36,7 @@ from bot.dialogue.slot_filling import (
     withdraw,
 )
 from bot.dialogue.slot_types import slot_type
+from bot.dialogue.slot_types.phone import continued, held_digits
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Answering, Outcome
 from bot.dialogue.understanding import Expectation, Understanding
@@ -175,6 +176,9 @@ class FlowSession:
         state.silences = 0
         state.heard_confidence = confidence
         expectation = self._expectation()
+        if state.waiting is not None and state.waiting.held_digits:
+            utterance = continued(state.waiting.held_digits, utterance)
+            state.waiting.held_digits = ""
         if acknowledge is not None and self.understanding.slow(utterance, expectation):
             await acknowledge(Reply(self.prompts.acknowledge))
         try:
@@ -406,6 +410,12 @@ class FlowSession:
             return await self._run()
         if decision.values:  # other facts, but not the one asked for: ask it again
             return await self._slot_not_understood(waiting, quietly=True)
+        digits = held_digits(utterance)
+        if slot_type(slot).completes(utterance, slot, self._today()) is False and digits:
+            # "一三八 零零幺二" and a pause: the number goes on in the next words.
+            waiting.held_digits = digits
+            state.say(self.prompts.go_on)
+            return self._flush()
         return await self._slot_not_understood(waiting)
 
     async def _answer_confirm(

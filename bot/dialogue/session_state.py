@@ -44,6 +44,8 @@ class Waiting:
     prompt: str
     offer_human: bool = False
     which_correction: bool = False  # after "no" to a read-back: which value is wrong?
+    # The first digits of a number the caller stopped partway through: the next words go on.
+    held_digits: str = ""
     emergency_check: bool = False  # the caller may have described an emergency
     emergency_words: str = ""
     # Where the call was before the emergency check, and the rest of that turn's commands.

@@ -314,6 +314,10 @@ class GlobalPrompts(_Strict):
         description="Said instead of a transfer on a web call (no phone leg to transfer)",
     )
     corrected: str = Field(default="好的，已为您更正。", description="Said after a correction")
+    go_on: str = Field(
+        default="好的，您接着说。",
+        description="Said when a number stops partway (the first digits of a phone number)",
+    )
     acknowledge: str = Field(
         default="好的。",
         description="Said at once while a slow reader (the LLM) works out the caller's words",

@@ -540,6 +540,30 @@ async def test_a_phone_number_typed_on_the_keypad_ends_with_hash(flow_set: FlowS
     assert conversation.slots["contact_phone"] == "13912345678"
 
 
+async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:
+    opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
+    conversation, understanding, _ = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路18号"),
+                cmd("set_slot", slot="time", value="晚上"),
+                cmd("set_slot", slot="contact_name", value="李"),
+            ],
+            "13912345678 后面是 五六七八": [
+                cmd("set_slot", slot="contact_phone", value="13912345678")
+            ],
+        },
+    )
+    await conversation.start()
+    await conversation.handle(opening)
+    # the first digits and a pause: the bot lets the caller go on, without a re-ask
+    assert said(await conversation.handle("幺三九 幺二三四")) == "好的，您接着说。"
+    assert "核对" in said(await conversation.handle("后面是 五六七八"))
+    assert conversation.slots["contact_phone"] == "13912345678"
+
+
 async def test_survey_answers_by_key_are_recorded_with_the_key_as_evidence(
     flow_set: FlowSet,
 ) -> None:

@@ -69,3 +69,19 @@ class PhoneType(SlotType):
 
     def spoken(self, value: Any, slot: Slot) -> str:
         return spell_digits(str(value)) if value else ""
+
+
+def held_digits(text: str) -> str:
+    """The digits of a number the caller stopped partway through ("一三八 零零幺二")."""
+    return "".join(ch for ch in extractors.normalize_digits(text) if ch.isdigit())
+
+
+def continued(held: str, words: str) -> str:
+    """The caller's next words read as the rest of a number begun before: the whole number
+    first, then the words ("后面是 九九八八" after "一三八 零零幺二"). A number said again from
+    the start is read as said."""
+    rest = held_digits(words)
+    if not rest or extractors.extract_phone(rest):
+        return words
+    return f"{held}{rest} {words}"
+
