@@ -542,7 +542,7 @@ async def test_a_phone_number_typed_on_the_keypad_ends_with_hash(flow_set: FlowS
 
 async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:
     opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
-    conversation, understanding, _ = session(
+    conversation, _, _ = session(
         flow_set,
         {
             opening: [
