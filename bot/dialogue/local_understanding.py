@@ -20,6 +20,7 @@ from bot.dialogue.said_instead import replaced, said_instead
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.base import final_words, plain
+from bot.dialogue.slot_types.person_name import NAME_WITHHELD
 from bot.dialogue.slot_types.phone import corrected_phone
 from bot.dialogue.sound_alike import SoundAlikes
 from bot.dialogue.understanding import Expectation
@@ -106,10 +107,6 @@ THANKS = re.compile(r"(?:知道|明白|清楚|懂)了|谢谢|多谢|麻烦你了
 MAX_CLOSING_REST_CHARS = 2
 # What is left of a closing utterance that would still be a request ("谢谢，另外我想问…").
 ACKNOWLEDGEMENTS = re.compile(r"[好行嗯哦噢啊呀的吧那嘞哈谢啦了\s，。,.!！]+")
-# The caller takes their name back: the work order stays anonymous.
-ANONYMOUS = re.compile(
-    r"不想留名|不留名|名字(?:就)?别写|别写(?:我的?)?名字|匿名|不用写名字|名字就不留"
-)
 # What callers call each kind of value when they say it is wrong ("地址不对").
 SLOT_WORDS = {
     "address": ("地址", "门牌", "位置", "地点", "小区", "楼号"),
@@ -240,7 +237,7 @@ class LocalUnderstanding:
         commands = []
         slots = {**expectation.filled_slots, **expectation.open_slots}
         for name, slot in slots.items():
-            if slot.type == "person_name" and ANONYMOUS.search(text):
+            if slot.type == "person_name" and NAME_WITHHELD.search(text):
                 commands.append(Command(kind="clear_slot", slot=name))
         if not (read_back or CORRECTION_CUES.search(text)):
             return commands

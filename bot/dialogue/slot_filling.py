@@ -16,6 +16,7 @@ from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
 from bot.dialogue.slot_types.enum import named_values
+from bot.dialogue.slot_types.person_name import NAME_WITHHELD
 from bot.dialogue.slot_types.phone import THIS_NUMBER, corrected_phone
 
 # Answers chosen from a closed set, which the caller's words cannot be searched for.
@@ -92,6 +93,8 @@ def take_trigger(frame: FlowFrame, trigger: str, today: dt.date) -> None:
             continue
         if value is not None:
             frame.store(name, value, trigger)
+        elif slot.type == "person_name" and NAME_WITHHELD.search(trigger):
+            frame.store(name, None, trigger)  # "名字就不说了": not asked for
     capture_account(frame, trigger, today)
 
 

@@ -540,6 +540,24 @@ async def test_a_phone_number_typed_on_the_keypad_ends_with_hash(flow_set: FlowS
     assert conversation.slots["contact_phone"] == "13912345678"
 
 
+async def test_a_name_withheld_in_the_opening_is_not_asked_for(flow_set: FlowSet) -> None:
+    opening = "我反映个事 名字就不说了 南山区科技园路18号 烧烤店油烟太大 晚上最严重"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="complaint"),
+                cmd("set_slot", slot="address", value="南山区科技园路18号"),
+                cmd("set_slot", slot="time", value="晚上"),
+            ],
+        },
+    )
+    await conversation.start()
+    assert "电话" in said(await conversation.handle(opening))
+    assert conversation.slots["contact_name"] is None
+    assert "名字" not in conversation.slots["description"]
+
+
 async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:
     opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
     conversation, _, _ = session(

@@ -13,6 +13,11 @@ from typing import Any
 from bot.dialogue.slot_types.base import SlotType, plain
 from bot.flows.model import Slot
 
+# The caller keeps their name back: the work order stays anonymous, and nobody asks again.
+NAME_WITHHELD = re.compile(
+    r"不想留名|不留名|名字(?:就)?(?:别写|不写|不用写|不说|不留|不透露|保密)|别写(?:我的?)?名字|匿名|"
+    r"不用写名字"
+)
 DOUBLE_SURNAMES = (
     "欧阳",
     "司马",

@@ -84,4 +84,3 @@ def continued(held: str, words: str) -> str:
     if not rest or extractors.extract_phone(rest):
         return words
     return f"{held}{rest} {words}"
-
