@@ -93,7 +93,9 @@ WRONG_PERSON = re.compile(
 )
 # Busy now: the person is right but the moment is not ("我在开会").
 BUSY = re.compile(
-    r"在开车|开车呢|在开会|开会呢|在忙|正忙|忙着|没空|晚点|晚些|回头再|改天|等会|一会儿再|下次再"
+    r"在开车|开车呢|在开会|开会呢|在忙|正忙|忙着|没空|晚点|晚些|回头再|改天|等会|一会儿再|下次再|"
+    r"上班呢|在上班|上着班|吃饭呢|正吃饭|在吃饭|没法说|不方便说|不方便接|待会|过会|再打|"
+    r"[半一两几]个?多?(?:小时|钟头)(?:以后|之后)"
 )
 # A person asked for in so many words ("让接线员来接", "有没有真人", "对 要人").
 PERSON_REQUEST = re.compile(

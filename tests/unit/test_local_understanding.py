@@ -150,6 +150,9 @@ def test_consent_in_everyday_words_and_volunteered_answers(
         Command(kind="set_slot", slot="resolved", value="true"),
     ]
     assert local.read("我在开车 晚点再打", consent) == [Command(kind="busy")]
+    # busy in other words: no "no" to the identity, no yes to the survey
+    assert local.read("嗯 是我 我这上班呢 没法说", consent) == [Command(kind="busy")]
+    assert local.read("哎呀我这正吃饭呢 你半个小时以后再打吧", consent) == [Command(kind="busy")]
     assert local.read("他不在家 我是他老伴", consent) == [Command(kind="relative")]
     assert local.read("你打错了", consent) == [Command(kind="deny")]
 

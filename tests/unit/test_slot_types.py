@@ -114,6 +114,7 @@ def test_the_account_leaves_out_openers_and_contact_details() -> None:
 def test_resolution_said_unasked_needs_words_about_the_problem() -> None:
     kind, resolved = SLOT_TYPES["resolution"], slot("resolution")
     assert kind.volunteered_value("早就修好了", resolved, TODAY) is True
+    assert kind.volunteered_value("方便 暖气早就热乎了 挺满意的", resolved, TODAY) is True
     assert kind.volunteered_value("路灯到现在还不亮", resolved, TODAY) is False
     assert kind.volunteered_value("是的", resolved, TODAY) is None
     assert kind.extract("是的", resolved, TODAY) is True  # asked directly, a yes answers it
