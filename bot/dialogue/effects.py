@@ -19,9 +19,11 @@ from bot.dialogue.meaning_match import MeaningMatcher
 from bot.knowledge.answers import KnowledgeAnswer
 from bot.redis_guard import StoreUnavailable
 from bot.tickets.store import TicketStore
-from bot.tickets.ticket import FollowUp, SurveyResult, Ticket
+from bot.tickets.ticket import FollowUp, SurveyResult, Ticket, closest_ticket
 
 RETRIES = 6
+# A caller's recent work orders a follow-up chooses among.
+PHONE_TICKETS = 5
 RETRY_S = 0.5
 T = TypeVar("T")
 
@@ -61,7 +63,12 @@ class Effects(Protocol):
         self, call_id: str, ticket: str | None, answers: dict[str, Any], evidence: dict[str, str]
     ) -> SurveyResult: ...
 
-    async def find_ticket(self, number: str | None, phone: str | None) -> Ticket | None: ...
+    async def find_ticket(
+        self, number: str | None, phone: str | None, about: str = ""
+    ) -> Ticket | None:
+        """By its number, else the phone's work order the caller's words `about` are closest
+        to (the most recent when they name none)."""
+        ...
 
     async def record_follow_up(self, number: str, call_id: str, said: str) -> None: ...
 
@@ -164,12 +171,14 @@ class HotlineEffects:
             await _retrying(lambda: self._store.add_survey(ticket, result))
         return result
 
-    async def find_ticket(self, number: str | None, phone: str | None) -> Ticket | None:
+    async def find_ticket(
+        self, number: str | None, phone: str | None, about: str = ""
+    ) -> Ticket | None:
         if number:
             return await _retrying(lambda: self._store.get(number))
         if phone:
-            recent = await _retrying(lambda: self._store.for_phone(phone, limit=1))
-            return recent[0] if recent else None
+            recent = await _retrying(lambda: self._store.for_phone(phone, limit=PHONE_TICKETS))
+            return closest_ticket(recent, about)
         return None
 
     async def record_follow_up(self, number: str, call_id: str, said: str) -> None:

@@ -68,13 +68,21 @@ async def _create_ticket(frame: FlowFrame, state: SessionState, effects: Effects
     state.events.append(TicketCreated(ticket.model_dump()))
 
 
-async def _find_ticket(frame: FlowFrame, state: SessionState, effects: Effects) -> None:
-    """By the number the caller gave, else by the number they call from."""
-    number = next(
-        (v for n, v in frame.slots.items() if frame.flow.slots[n].type == "ticket_number"),
+def _said(frame: FlowFrame, slot_type: str) -> str | None:
+    """The value of the flow's first slot of this type the caller gave."""
+    return next(
+        (v for n, v in frame.slots.items() if frame.flow.slots[n].type == slot_type and v),
         None,
     )
-    ticket = await effects.find_ticket(number, None if number else state.data.get("caller"))
+
+
+async def _find_ticket(frame: FlowFrame, state: SessionState, effects: Effects) -> None:
+    """By the work-order number the caller gave, else by the phone number they say it was
+    registered with, else by the number they call from."""
+    number = _said(frame, "ticket_number")
+    phone = _said(frame, "phone") or state.data.get("caller")
+    about = "，".join([frame.trigger or "", *state.heard[-FOLLOW_UP_TURNS:]])
+    ticket = await effects.find_ticket(number, None if number else phone, about)
     if ticket is None:
         state.data["found_ticket"] = None
         state.events.append(FollowUpRecorded(number, False))

@@ -70,3 +70,19 @@ class Ticket(BaseModel):
     @property
     def status_in_words(self) -> str:
         return STATUS_IN_WORDS[self.status]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def closest_ticket(tickets: list[Ticket], about: str) -> Ticket | None:
+    """The work order the caller's words are about: the one whose category and description
+    share the most two-character words with them ("催一下暖气那个事" → the 城市供暖 order, not a
+    later 交通出行 one); the first (most recent) when none shares more than the others."""
+    if not tickets:
+        return None
+    said = _bigrams("".join(about.split()))
+    shared = [len(said & _bigrams(f"{t.category or ''}{t.description or ''}")) for t in tickets]
+    best = max(shared)
+    return tickets[shared.index(best)] if shared.count(best) == 1 else tickets[0]

@@ -84,7 +84,9 @@ class FakeEffects:
             recorded_at=0,
         )
 
-    async def find_ticket(self, number: str | None, phone: str | None) -> Ticket | None:
+    async def find_ticket(
+        self, number: str | None, phone: str | None, about: str = ""
+    ) -> Ticket | None:
         if number:
             return self.tickets.get(number)
         return next((t for t in self.tickets.values() if t.contact_phone == phone), None)
@@ -442,9 +444,32 @@ async def test_follow_up_finds_the_callers_ticket_and_records_the_follow_up(
         effects,
     )
     await conversation.start()
-    await conversation.handle("我上礼拜反映的电梯的事咋样了")
-    reply = said(await conversation.handle("不知道"))
+    # found by the number the caller calls from: no question asked
+    reply = said(await conversation.handle("我上礼拜反映的电梯的事咋样了"))
     assert "物业管理" in reply and "正在等待" in reply
+    assert effects.follow_ups[0][0] == "202612020001"
+
+
+async def test_follow_up_by_the_number_the_request_was_registered_with(
+    flow_set: FlowSet,
+) -> None:
+    effects = FakeEffects()
+    await effects.create_ticket(
+        "old", WorkOrderDraft({"category": "城市供暖", "contact_phone": "13512345678"}, {})
+    )
+    opening = "我换了个手机打的 上回反映暖气不热那个事 登记的电话是13512345678 现在啥进度了"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            opening: [
+                cmd("start_flow", flow="follow_up"),
+                cmd("set_slot", slot="registered_phone", value="13512345678"),
+            ]
+        },
+        effects,
+    )
+    await conversation.start()
+    assert "城市供暖" in said(await conversation.handle(opening))
     assert effects.follow_ups[0][0] == "202612020001"
 
 

@@ -256,3 +256,9 @@ def test_words_at_a_pause_complete_only_a_certain_value(
     kind: str, words: str, completes: bool | None
 ) -> None:
     assert SLOT_TYPES[kind].completes(words, slot(kind), TODAY) is completes
+
+
+def test_a_phone_number_in_a_sentence_is_no_work_order_number() -> None:
+    text = "我换了个手机打的 登记的电话是13512345678 现在啥进度了"
+    assert extract("ticket_number", text) is None
+    assert extract("ticket_number", "工单号 二零二六 幺二 零幺 零二八八") == "202612010288"

@@ -25,8 +25,10 @@ class TicketNumberType(SlotType):
         said = re.sub(r"[\s\-－–—]+", "", extractors.normalize_digits(text.upper()))
         if extractors.extract_phone(said) == said:
             return None  # a phone number is not a work-order number
-        match = _NUMBER.search(said)
-        return match[1] if match else None
+        for match in _NUMBER.finditer(said):
+            if extractors.extract_phone(match[1]) != match[1]:  # "登记的电话是135…" is no ticket
+                return match[1]
+        return None
 
     def spoken(self, value: Any, slot: Slot) -> str:
         if not value:
