@@ -786,7 +786,9 @@ class FlowSession:
         answer = await self.effects.answer(question)
         if may_check and answer.unconfirmed is not None:
             prompt = render(self.prompts.knowledge_check, {"title": answer.sources[0].title})
-            expectation = Expectation("confirm", self.flow or "", prompt=prompt)
+            expectation = Expectation(
+                "confirm", self.flow or "", prompt=prompt, document_check=True
+            )
             self.state.waiting = Waiting(expectation, prompt, question=question, unsure=answer)
             self.state.say(prompt)
             self.state.last_prompt = prompt

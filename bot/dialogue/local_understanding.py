@@ -40,7 +40,9 @@ QUESTION_CUES = re.compile(
     r"怎么|如何|什么|多少|多久|能不能|可不可以|可以.*吗|需要|吗|呢|咋|(?<!没)啥(?!的)|？|\?|"
     # 哪 (上哪领), A-not-A (用不用, 是不是, 有没有), a clause ending in 不 or 了没 (能换不, 修了没)
     r"(.)[不没]\1|(?<![我你他她还都也就要可])不(?:\s|$|[，,。])|了没(?:有)?(?:\s|$|[，,。])|哪(?!怕)|"
-    r"想问|问一下|问问|打听|请教"
+    r"想问|问一下|问问|打听|请教|"
+    # how many, not "好几天" or "十几个人" (a number in a story)
+    r"(?<![好这那前十一两])几(?:个|天|年|岁|次|块|号|点|月)"
 )
 # A question announced but not yet asked ("你好 我想问个事儿", "咨询一下").
 OPENER = re.compile(
@@ -109,6 +111,11 @@ THANKS = re.compile(r"(?:知道|明白|清楚|懂)了|谢谢|多谢|麻烦你了
 MAX_CLOSING_REST_CHARS = 2
 # What is left of a closing utterance that would still be a request ("谢谢，另外我想问…").
 ACKNOWLEDGEMENTS = re.compile(r"[好行嗯哦噢啊呀的吧那嘞哈谢啦了\s，。,.!！]+")
+# An acknowledgement of what the bot offered, and a refusal of it.
+ACCEPTED = re.compile(
+    r"好的|好嘞|(?:^|[\s，,])(?:哦|嗯|啊)?行(?=$|[\s，,了吧啊])|明白|知道了|对|是的|可以"
+)
+REFUSED = re.compile(r"不是|不对|不用|不要|不行|没说")
 # What callers call each kind of value when they say it is wrong ("地址不对").
 SLOT_WORDS = {
     "address": ("地址", "门牌", "位置", "地点", "小区", "楼号"),
@@ -281,6 +288,8 @@ class LocalUnderstanding:
             if fixes:
                 return [Command(kind="deny"), *fixes]
             return [answer] if answer else []
+        if expectation.document_check and ACCEPTED.search(text) and not REFUSED.search(text):
+            return [Command(kind="affirm")]  # "好的好的 没事了": the document, then no more
         if self.closing(text, thanks=False):  # "行 我知道了 没别的了": no more, thanks
             return [Command(kind="deny")]
         if RELATIVE.search(text):

@@ -31,6 +31,8 @@ class Expectation:
     read_back: bool = False
     # The menu after a task ("还有其他可以帮您的吗"): "没别的了" ends the call.
     anything_else: bool = False
+    # "您是想了解《…》里的规定吗": an acknowledgement ("好的", "行 明白了") takes the document.
+    document_check: bool = False
 
 
 class Understanding(Protocol):

@@ -61,6 +61,12 @@ def read_back(flow_set: FlowSet, **filled: str) -> Expectation:
         ("我上礼拜反映的电梯的事咋样了", Command(kind="start_flow", flow="follow_up")),
         ("麻烦帮我转一下人工", Command(kind="request_human")),
         ("好的谢谢再见", Command(kind="goodbye")),
+        # "几个月" asks how many; "好几天" in a story does not
+        (
+            "公司裁员把我裁了 失业金能领几个月啊",
+            Command(kind="ask_knowledge", question="公司裁员把我裁了 失业金能领几个月啊"),
+        ),
+        ("我们小区的垃圾桶都满出来了 好几天没人拉", Command(kind="start_flow", flow="complaint")),
     ],
 )
 def test_menu_routing(local: LocalUnderstanding, text: str, command: Command) -> None:
@@ -289,3 +295,21 @@ def test_machines_answering_are_heard(local: LocalUnderstanding, text: str) -> N
 @pytest.mark.parametrize("text", ["喂 哪位", "是我 你说吧", "我是他闺女 他不在家", "我在开车"])
 def test_people_answering_are_no_machine(local: LocalUnderstanding, text: str) -> None:
     assert Command(kind="machine") not in local.global_commands(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("好的好的 没事了", "affirm"),
+        ("哦 半年是吧 行 没事了", "affirm"),
+        ("明白了 就这些", "affirm"),
+        ("不是 我问的是补办", "deny"),
+    ],
+)
+def test_an_acknowledgement_takes_the_document_offered(
+    local: LocalUnderstanding, text: str, kind: str
+) -> None:
+    check = Expectation(
+        "confirm", "main", prompt="您是想了解《居住证办理指南》里的规定吗？", document_check=True
+    )
+    assert kind in {command.kind for command in local.read(text, check)}
