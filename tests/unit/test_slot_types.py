@@ -56,6 +56,7 @@ def test_a_bare_word_is_a_name_only_when_asked() -> None:
         ("门牌是12号", None),
         ("刚才名字没说全 我叫方大勇", None),  # 刚才 of the talk, not of the problem
         ("半夜 一两点还在叫", "半夜 一两点还在叫"),
+        ("半个多月了", "半个多月了"),  # since when
     ],
 )
 def test_a_time_is_only_words_about_time(text: str, when: str | None) -> None:

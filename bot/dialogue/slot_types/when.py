@@ -14,19 +14,19 @@ from bot.dialogue import extractors
 from bot.dialogue.slot_types.base import SlotType, plain
 from bot.flows.model import Slot
 
+# How long it has gone on ("半个多月了", "好几天了"): an answer to "since when".
+_DURATION = re.compile(r"[\d一二两三四五六七八九十半几好多]+个?多?(?:天|周|星期|礼拜|月|年)了")
 _TIME_WORDS = re.compile(
     r"早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|凌晨|深夜|白天|黑夜|晚|点|钟|"
     r"每天|天天|每晚|每周|周末|礼拜|星期|工作日|节假日|假期|"
     r"最近|近来|这几天|这段时间|前几天|好几天|好久|几天|几个月|一个月|一周|一星期|半个月|半年|一年|"
     r"经常|一直|总是|老是|有时|时不时|偶尔|整天|全天|天亮|天黑|"
     r"昨天|今天|前天|上周|上个月|去年|今年|刚才|刚刚|现在|以后|之后|以前|之前|开始|到现在|"
-    r"\d+[月日]|[一二三四五六七八九十两]+[月天周年]"
+    rf"\d+[月日]|[一二三四五六七八九十两]+[月天周年]|{_DURATION.pattern}"
 )
 _PERIODS = re.compile(
     r"早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|深夜|白天|每天|天天|周末|一直|总是|老是"
 )
-# How long it has gone on ("半个多月了", "好几天了"): an answer to "since when".
-_DURATION = re.compile(r"[\d一二两三四五六七八九十半几好多]+个?多?(?:天|周|星期|礼拜|月|年)了")
 _LEAD = re.compile(r"^(?:哦|嗯|是|就是|那个|应该是|\s)+")
 _CLAUSES = re.compile(r"[，。！？；、,.!?;]+")
 # Clauses and the pauses a recogniser writes as spaces.
