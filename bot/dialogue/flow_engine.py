@@ -36,6 +36,7 @@ from bot.dialogue.slot_filling import (
     withdraw,
 )
 from bot.dialogue.slot_types import slot_type
+from bot.dialogue.slot_types.base import plain
 from bot.dialogue.slot_types.phone import continued, held_digits
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Answering, Outcome
@@ -59,6 +60,8 @@ NOT_ACCOUNT = {
 }
 # Slots whose answer is kept out of the account unless it is not an answer at all.
 TOLD_ELSEWHERE = {"address", "when"}
+# An answer this much of which is a place or a time is that value, not the problem told.
+PLAIN_ANSWER_SHARE = 0.6
 # A turn that corrects what was said before is about the record, not the problem.
 CORRECTING = {"correct_slot", "clear_slot"}
 HISTORY_TURNS = 4
@@ -187,17 +190,32 @@ class FlowSession:
             logger.exception("understanding failed on {!r}", utterance)
             commands = []
         state.heard.append(utterance)
-        slot = expectation.slot
-        if expectation.awaiting == "slot" and slot is not None and slot is not QUESTION:
-            # The problem told in answer to another question ("他家天天拍球" when asked where)
-            # is part of the account too; a plain answer to a place or time question is not.
-            told = slot.type in TOLD_ELSEWHERE and (
-                slot_type(slot).answer_value(utterance, slot, self._today()) is None
-            )
-            correcting = any(c.kind in CORRECTING for c in commands)
-            if (slot.type not in NOT_ACCOUNT or told) and not correcting:
-                capture_account(state.frame, utterance, self._today())
+        if self._tells_the_problem(expectation, utterance, commands):
+            capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
+
+    def _tells_the_problem(
+        self, expectation: Expectation, utterance: str, commands: list[Command]
+    ) -> bool:
+        """Whether an answer adds to the caller's account: the problem told in answer to
+        another question ("他家天天拍球" when asked where) does; a plain place or time, asked
+        for or not ("天天晚上" to the category question), and a correction do not."""
+        slot = expectation.slot
+        if expectation.awaiting != "slot" or slot is None or slot is QUESTION:
+            return False
+        if any(c.kind in CORRECTING for c in commands):
+            return False
+        if slot.type in TOLD_ELSEWHERE:
+            return slot_type(slot).answer_value(utterance, slot, self._today()) is None
+        if slot.type in NOT_ACCOUNT:
+            return False
+        slots = self.state.frame.flow.slots
+        placed = sum(
+            len(plain(c.value or ""))
+            for c in commands
+            if c.kind == "set_slot" and c.slot in slots and slots[c.slot].type in TOLD_ELSEWHERE
+        )
+        return placed < PLAIN_ANSWER_SHARE * len(plain(utterance))
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:
         """Keypad input: a slot's key for a closed answer, a number typed and ended by #,

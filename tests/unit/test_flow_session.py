@@ -583,6 +583,24 @@ async def test_a_name_withheld_in_the_opening_is_not_asked_for(flow_set: FlowSet
     assert "名字" not in conversation.slots["description"]
 
 
+async def test_a_time_given_to_another_question_stays_out_of_the_account(
+    flow_set: FlowSet,
+) -> None:
+    opening = "村西头有人养了一百多条狗 一宿一宿的"
+    conversation, _, _ = session(
+        flow_set,
+        {
+            opening: [cmd("start_flow", flow="complaint")],
+            "天天晚上": [cmd("set_slot", slot="time", value="天天晚上")],
+        },
+    )
+    await conversation.start()
+    assert "哪一类" in said(await conversation.handle(opening))
+    await conversation.handle("天天晚上")
+    assert conversation.slots["time"] == "天天晚上"
+    assert conversation.slots["description"] == "村西头有人养了一百多条狗 一宿一宿的"
+
+
 async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:
     opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
     conversation, _, _ = session(
