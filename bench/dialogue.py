@@ -550,8 +550,16 @@ async def run_backend(
     outcomes: list[Outcome] = []
     try:
         await service.warm_up()
-        for conversation in conversations:
-            outcomes.append(await run_conversation(service, conversation, verbose, hear))
+        for done, conversation in enumerate(conversations, 1):
+            outcome = await run_conversation(service, conversation, verbose, hear)
+            outcomes.append(outcome)
+            verdict = "ok" if outcome.succeeded else (outcome.error or outcome.problem)
+            wrong = f", {len(outcome.wrong)} wrong" if outcome.wrong else ""
+            print(
+                f"[{backend} {done}/{len(conversations)}] {conversation['name']}: {verdict}{wrong}",
+                file=sys.stderr,
+                flush=True,
+            )
     finally:
         await service.close()
         await _clean(settings)
