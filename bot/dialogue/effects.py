@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from loguru import logger
 
+from bot.dialogue.emergency_meaning import EmergencyMeaning
 from bot.dialogue.meaning_match import MeaningMatcher
 from bot.knowledge.answers import KnowledgeAnswer
 from bot.redis_guard import StoreUnavailable
@@ -83,6 +84,12 @@ class Effects(Protocol):
         """The value `text` clearly means (enum slots with `infer_from_account`), or None."""
         ...
 
+    async def emergency_meant(
+        self, text: str, emergencies: Sequence[str], ordinary: Sequence[str]
+    ) -> bool:
+        """Whether `text` is closer in meaning to an emergency than to any ordinary account."""
+        ...
+
 
 class KnowledgeAnswerer(Protocol):
     def answer(self, question: str) -> KnowledgeAnswer: ...
@@ -99,9 +106,11 @@ class HotlineEffects:
         default_department: str,
         summarizer: Summarizer | None = None,
         meaning: MeaningMatcher | None = None,
+        emergency: EmergencyMeaning | None = None,
     ) -> None:
         self._store = store
         self._meaning = meaning
+        self._emergency = emergency
         self._knowledge = knowledge
         self._departments = departments
         self._default_department = default_department
@@ -198,6 +207,13 @@ class HotlineEffects:
         if self._meaning is None:
             return None
         return await asyncio.to_thread(self._meaning.closest, values, text, examples)
+
+    async def emergency_meant(
+        self, text: str, emergencies: Sequence[str], ordinary: Sequence[str]
+    ) -> bool:
+        if self._emergency is None:
+            return False
+        return await asyncio.to_thread(self._emergency.meant, text, emergencies, ordinary)
 
     async def close(self) -> None:
         """Let summaries being written finish (a worker stopping)."""

@@ -60,6 +60,10 @@ NOT_ACCOUNT = {
 }
 # Slots whose answer is kept out of the account unless it is not an answer at all.
 TOLD_ELSEWHERE = {"address", "when"}
+# Readings that already say what the words are about (a relative answering "他住院了").
+NOT_URGENT_READINGS = {"emergency", "relative", "busy", "request_human", "escalate"}
+# Words shorter than this are answers, not an account that could tell an emergency.
+MIN_URGENT_CHARS = 10
 # An answer this much of which is a place or a time is that value, not the problem told.
 PLAIN_ANSWER_SHARE = 0.6
 # A turn that corrects what was said before is about the record, not the problem.
@@ -190,9 +194,26 @@ class FlowSession:
             logger.exception("understanding failed on {!r}", utterance)
             commands = []
         state.heard.append(utterance)
+        if await self._urgent_by_meaning(utterance, commands):
+            commands.append(Command(kind="emergency", value="possible"))
         if self._tells_the_problem(expectation, utterance, commands):
             capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
+
+    async def _urgent_by_meaning(self, utterance: str, commands: list[Command]) -> bool:
+        """An emergency told in words no list holds ("药我都攒了一小瓶"): close in meaning to
+        the designer's examples, it earns the one confirming question."""
+        waiting = self.state.waiting
+        if any(c.kind in NOT_URGENT_READINGS for c in commands) or (
+            waiting and waiting.emergency_check
+        ):
+            return False
+        if len(plain(utterance)) < MIN_URGENT_CHARS:
+            return False
+        examples = self._behaviour.intents.emergency_examples
+        return await self.effects.emergency_meant(
+            utterance, examples, self.flow_set.example_accounts()
+        )
 
     def _tells_the_problem(
         self, expectation: Expectation, utterance: str, commands: list[Command]
@@ -600,7 +621,7 @@ class FlowSession:
         previous = state.waiting or Waiting(Expectation("nothing", self.flow or ""), "")
         prompt = self.prompts.emergency_check
         state.waiting = Waiting(
-            Expectation("confirm", self.flow or "", prompt=prompt),
+            Expectation("confirm", self.flow or "", prompt=prompt, emergency_check=True),
             prompt,
             emergency_check=True,
             emergency_words=utterance,

@@ -18,7 +18,7 @@ from bot.dialogue.extractors import NOTHING_MORE, extract_yes_no
 from bot.dialogue.intent_classifier import IntentClassifier
 from bot.dialogue.said_instead import replaced, said_instead
 from bot.dialogue.slot_types import slot_type
-from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.address import corrected_address, find_address
 from bot.dialogue.slot_types.base import final_words, plain
 from bot.dialogue.slot_types.person_name import NAME_WITHHELD
 from bot.dialogue.slot_types.phone import corrected_phone
@@ -111,6 +111,10 @@ THANKS = re.compile(r"(?:知道|明白|清楚|懂)了|谢谢|多谢|麻烦你了
 MAX_CLOSING_REST_CHARS = 2
 # What is left of a closing utterance that would still be a request ("谢谢，另外我想问…").
 ACKNOWLEDGEMENTS = re.compile(r"[好行嗯哦噢啊呀的吧那嘞哈谢啦了\s，。,.!！]+")
+# A plain no to "is anyone in danger now": said first, before anything else.
+NO_DANGER = re.compile(
+    r"^(?:嗯|哦|啊|呃|那个|\s|，|,)*(?:不是|没有|没事|不用|不紧急|不危险|没危险|没那么|还好|不算|不不)"
+)
 # An acknowledgement of what the bot offered, and a refusal of it.
 ACCEPTED = re.compile(
     r"好的|好嘞|(?:^|[\s，,])(?:哦|嗯|啊)?行(?=$|[\s，,了吧啊])|明白|知道了|对|是的|可以"
@@ -288,6 +292,12 @@ class LocalUnderstanding:
             if fixes:
                 return [Command(kind="deny"), *fixes]
             return [answer] if answer else []
+        if expectation.emergency_check:  # in doubt, a person decides
+            if NO_DANGER.match(text):
+                return [Command(kind="deny")]
+            if find_address(text) is not None and extract_yes_no(text) is None:
+                return []  # the place given instead: the check goes on
+            return [Command(kind="affirm")]
         if expectation.document_check and ACCEPTED.search(text) and not REFUSED.search(text):
             return [Command(kind="affirm")]  # "好的好的 没事了": the document, then no more
         if self.closing(text, thanks=False):  # "行 我知道了 没别的了": no more, thanks

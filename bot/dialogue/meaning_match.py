@@ -25,18 +25,28 @@ from bot.knowledge.dense_index import Encoder
 MIN_LEAD = 0.015
 
 
-class MeaningMatcher:
-    """Closest enum value by meaning, with the values' embeddings computed once per slot."""
+class Embedded:
+    """e5 `query:` embeddings: the designer's fixed texts computed once, the caller's each time."""
 
     def __init__(self, encoder: Encoder) -> None:
         self._encoder = encoder
         self._embedded: dict[tuple[str, ...], np.ndarray] = {}
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def fixed(self, texts: Sequence[str]) -> np.ndarray:
         key = tuple(texts)
         if key not in self._embedded:
             self._embedded[key] = np.asarray(self._encoder.query(list(key)), np.float32)
         return self._embedded[key]
+
+    def said(self, text: str) -> np.ndarray:
+        return np.asarray(self._encoder.query([text]), np.float32)[0]
+
+
+class MeaningMatcher:
+    """Closest enum value by meaning, with the values' embeddings computed once per slot."""
+
+    def __init__(self, embedded: Embedded) -> None:
+        self._embedded = embedded
 
     def _scores(
         self,
@@ -44,11 +54,13 @@ class MeaningMatcher:
         examples: Mapping[str, Sequence[str]],
         query: np.ndarray,
     ) -> np.ndarray:
-        named = self._vectors([f"{value}：{'、'.join(words)}" for value, words in values.items()])
+        named = self._embedded.fixed(
+            [f"{value}：{'、'.join(words)}" for value, words in values.items()]
+        )
         scores = named @ query
         for index, value in enumerate(values):
             if examples.get(value):
-                closest_example = float(np.max(self._vectors(examples[value]) @ query))
+                closest_example = float(np.max(self._embedded.fixed(examples[value]) @ query))
                 scores[index] = (scores[index] + closest_example) / 2
         return scores
 
@@ -61,7 +73,7 @@ class MeaningMatcher:
         """The value `text` means, or None when no value is clearly ahead."""
         if len(values) < 2 or not text.strip():
             return None
-        query = np.asarray(self._encoder.query([text]), np.float32)[0]
+        query = self._embedded.said(text)
         scores = self._scores(values, examples or {}, query)
         second, best = np.argsort(scores)[-2:]
         if scores[best] - scores[second] < MIN_LEAD:

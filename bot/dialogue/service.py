@@ -13,10 +13,11 @@ import redis.asyncio as redis
 
 from bot.config import Settings
 from bot.dialogue.effects import HotlineEffects
+from bot.dialogue.emergency_meaning import EmergencyMeaning
 from bot.dialogue.flow_engine import FlowEngine
 from bot.dialogue.llm_understanding import LLMUnderstanding
 from bot.dialogue.local_understanding import LocalUnderstanding
-from bot.dialogue.meaning_match import MeaningMatcher
+from bot.dialogue.meaning_match import Embedded, MeaningMatcher
 from bot.dialogue.understanding import Understanding
 from bot.dialogue.work_order_summary import LLMWorkOrderSummary
 from bot.flows.flow_set import FlowLibrary, FlowSet
@@ -65,13 +66,15 @@ class DialogueService:
                 settings.llm.api_key,
                 settings.llm.timeout_s,
             )
+        embedded = Embedded(default_encoder())
         self.effects = HotlineEffects(
             self.tickets,
             self.knowledge,
             settings.tickets.departments,
             settings.tickets.default_department,
             LLMWorkOrderSummary(self.llm) if self.llm is not None else None,
-            MeaningMatcher(default_encoder()),
+            MeaningMatcher(embedded),
+            EmergencyMeaning(embedded),
         )
         self.engine = FlowEngine(
             self.flows.current,

@@ -33,6 +33,9 @@ class Expectation:
     anything_else: bool = False
     # "您是想了解《…》里的规定吗": an acknowledgement ("好的", "行 明白了") takes the document.
     document_check: bool = False
+    # "请问现在是否有人身安全危险…": only a plain no ("没有", "不是") is no; anything else,
+    # "对 …还是一点动静都没有" or "是真的", is an emergency (a person decides).
+    emergency_check: bool = False
 
 
 class Understanding(Protocol):

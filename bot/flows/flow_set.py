@@ -34,6 +34,17 @@ class FlowSet:
     def flow(self, name: str) -> Flow:
         return self.flows[name]
 
+    def example_accounts(self) -> list[str]:
+        """Every ordinary account the flows' slots give as an example (the complaint
+        categories'): what an emergency told in other words is told apart from."""
+        return [
+            example
+            for flow in self.flows.values()
+            for slot in flow.slots.values()
+            for examples in (slot.examples or {}).values()
+            for example in examples
+        ]
+
     def prompts(self) -> list[str]:
         """Every text the flows and global behaviour can say (templates unfilled)."""
         texts: list[str] = list(self.behaviour.prompts.model_dump().values())

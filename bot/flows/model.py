@@ -276,6 +276,11 @@ class GlobalIntents(_Strict):
     goodbye: list[str]
     cancel: list[str]
     emergency: list[str] = Field(description="Words that send the call to the emergency flow")
+    emergency_examples: list[str] = Field(
+        default_factory=list,
+        description="Emergencies as callers describe them, in whole sentences: words close in "
+        "meaning to one of them (and not to an ordinary complaint) get one confirming question",
+    )
     anger: list[str] = Field(
         default_factory=list, description="Anger or abuse: a person takes over (reason anger)"
     )

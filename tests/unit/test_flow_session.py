@@ -108,6 +108,11 @@ class FakeEffects:
     ) -> str | None:
         return self.meant if self.meant in values else None
 
+    async def emergency_meant(
+        self, text: str, emergencies: Sequence[str], ordinary: Sequence[str]
+    ) -> bool:
+        return "攒了一瓶" in text  # the one account this fake reads as an emergency
+
 
 @pytest.fixture(scope="module")
 def flow_set() -> FlowSet:
@@ -599,6 +604,17 @@ async def test_a_time_given_to_another_question_stays_out_of_the_account(
     await conversation.handle("天天晚上")
     assert conversation.slots["time"] == "天天晚上"
     assert conversation.slots["description"] == "村西头有人养了一百多条狗 一宿一宿的"
+
+
+async def test_an_emergency_meant_in_other_words_is_checked_once(flow_set: FlowSet) -> None:
+    opening = "就是觉得活着没劲 药我攒了一瓶"
+    conversation, _, _ = session(
+        flow_set,
+        {opening: [cmd("start_flow", flow="complaint")], "是真的": [cmd("affirm")]},
+    )
+    await conversation.start()
+    assert "紧急情况" in said(await conversation.handle(opening))
+    assert "转接" in said(await conversation.handle("是真的"))
 
 
 async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:

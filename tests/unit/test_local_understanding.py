@@ -313,3 +313,21 @@ def test_an_acknowledgement_takes_the_document_offered(
         "confirm", "main", prompt="您是想了解《居住证办理指南》里的规定吗？", document_check=True
     )
     assert kind in {command.kind for command in local.read(text, check)}
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("对 我现在就在她门口 还是一点动静都没有", ["affirm"]),
+        ("嗯 是真的 我没开玩笑", ["affirm"]),
+        ("没有没有 就是井盖没了", ["deny"]),
+        ("经开区 黄河路跟珠江路路口", []),  # the place given instead: asked again
+    ],
+)
+def test_only_a_plain_no_to_the_emergency_check_is_no(
+    local: LocalUnderstanding, text: str, kinds: list[str]
+) -> None:
+    check = Expectation(
+        "confirm", "main", prompt="请问现在是否有人身安全危险？", emergency_check=True
+    )
+    assert [command.kind for command in local.read(text, check)] == kinds

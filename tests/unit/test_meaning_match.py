@@ -4,7 +4,7 @@ decides nothing."""
 import pytest
 import yaml
 
-from bot.dialogue.meaning_match import MeaningMatcher
+from bot.dialogue.meaning_match import Embedded, MeaningMatcher
 from bot.knowledge.dense_index import default_encoder
 from tests.unit.test_local_understanding import DIALOGS
 
@@ -15,7 +15,7 @@ EXAMPLES = SLOT["examples"]
 
 @pytest.fixture(scope="module")
 def matcher() -> MeaningMatcher:
-    return MeaningMatcher(default_encoder())
+    return MeaningMatcher(Embedded(default_encoder()))
 
 
 @pytest.mark.parametrize(
