@@ -331,3 +331,19 @@ def test_only_a_plain_no_to_the_emergency_check_is_no(
         "confirm", "main", prompt="请问现在是否有人身安全危险？", emergency_check=True
     )
     assert [command.kind for command in local.read(text, check)] == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("我跟你这个机器说不明白 你让你们那边的工作人员来听电话吧", Command(kind="request_human")),
+        (
+            "你们这热线就是个摆设 打了四回了 拿老百姓耍猴呢是吧",
+            Command(kind="escalate", value="anger"),
+        ),
+    ],
+)
+def test_a_person_asked_for_and_anger_in_everyday_words(
+    local: LocalUnderstanding, text: str, command: Command
+) -> None:
+    assert command in local.read(text, Expectation("menu", "main"))
