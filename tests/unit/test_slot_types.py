@@ -263,3 +263,39 @@ def test_a_phone_number_in_a_sentence_is_no_work_order_number() -> None:
     text = "我换了个手机打的 登记的电话是13512345678 现在啥进度了"
     assert extract("ticket_number", text) is None
     assert extract("ticket_number", "工单号 二零二六 幺二 零幺 零二八八") == "202612010288"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("我姓张 弓长张 哎 不是 是立早章 文章的章", "章"),  # spelt, and taken back
+        ("免贵姓陈 耳东陈", "陈"),
+        ("我姓宁 安宁的宁", "宁"),
+    ],
+)
+def test_a_surname_spelt_and_corrected(text: str, name: str) -> None:
+    assert (
+        SLOT_TYPES["person_name"].answer_value(final_words(text), slot("person_name"), TODAY)
+        == name
+    )
+
+
+def test_spelling_a_surname_is_no_part_of_the_account() -> None:
+    assert account_clauses("我姓张 弓长张 哎 不是 是立早章 文章的章") == []
+    assert account_clauses("我们单元门的门禁坏了半个月了") == ["我们单元门的门禁坏了半个月了"]
+
+
+def test_a_part_of_the_place_taken_back_in_the_same_breath() -> None:
+    text = "车都停在望江区青苇路 哦不对 是青苇东路 金桥家园南门那儿"
+    assert extract("address", text) == "望江区青苇东路金桥家园南门"
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        ("解决是解决了 现在十二点以后就没动静了", True),
+        ("打了好几次电话 到现在也没动静", False),
+    ],
+)
+def test_resolution_conceded_or_still_waiting(text: str, resolved: bool) -> None:
+    assert SLOT_TYPES["resolution"].extract(text, slot("resolution"), TODAY) is resolved

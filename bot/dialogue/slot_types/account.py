@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.dialogue import extractors
 from bot.dialogue.slot_types.base import SlotType, plain
-from bot.dialogue.slot_types.person_name import NAME_WITHHELD
+from bot.dialogue.slot_types.person_name import NAME_WITHHELD, SPELT_SURNAME
 from bot.dialogue.slot_types.text import NOT_CONTENT
 from bot.flows.model import Slot
 
@@ -29,7 +29,7 @@ _CONTACT = re.compile(
     r"(?:我|本人)?(?:免贵)?姓[\u4e00-\u9fff]{1,2}(?=$|[\s，。,.]|电话|手机)|"
     r"(?:我叫|叫我)[\u4e00-\u9fff]{1,3}(?=$|[\s，。,.]|电话|手机|就行)|"
     r"[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐)(?=$|[\s，。,.])|"
-    rf"(?:{NAME_WITHHELD.pattern})了?|(?:电话|号码)你记(?:一下)?"
+    rf"(?:{NAME_WITHHELD.pattern})了?|(?:电话|号码)你记(?:一下)?|{SPELT_SURNAME.pattern}"
 )
 _CLAUSES = re.compile(r"[，。！？；,.!?;]+")
 _MIN_CONTENT = 3

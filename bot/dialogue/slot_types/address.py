@@ -10,7 +10,7 @@ from typing import Any
 import cn2an
 
 from bot.dialogue import extractors
-from bot.dialogue.slot_types.base import SlotType, final_words
+from bot.dialogue.slot_types.base import SELF_CORRECTION, SlotType, final_words
 from bot.flows.model import Slot
 
 # The parts of an address a caller corrects on their own ("门牌是12号", "是康宁路"), by kind:
@@ -138,6 +138,8 @@ _OTHER_FACT = re.compile(
     r"姓|叫我|我叫|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
 )
 # A district, and the area in it the caller names ("盐田区沙头角这边的").
+# A district at the end of what the caller was saying ("车都停在望江区").
+_DISTRICT_SAID = re.compile(r"(?<=[在是到])[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)$")
 _DISTRICT = re.compile(
     r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:[\u4e00-\u9fff]{2,3}(?=这边|那边|这块|那块))?"
     r"(?:这边|那边|这块|那块)?的?"
@@ -170,9 +172,15 @@ def _described_place(text: str) -> str | None:
     pieces = [p for p in _PIECES.split(_arabic_numbers(text)) if p]
     for index, piece in enumerate(pieces):
         found = find_address(piece)
-        if found is None and not _DISTRICT.fullmatch(_LEAD_IN.sub("", piece)):
+        # A piece that ends with the district ("车都停在望江区"): the place starts there.
+        said = _LEAD_IN.sub("", piece)
+        district = _DISTRICT.fullmatch(said) or _DISTRICT_SAID.search(said)
+        if found is None and district is None:
             continue
-        first = piece[piece.find(found) :] if found and found in piece else _LEAD_IN.sub("", piece)
+        if found and found in piece:
+            first = piece[piece.find(found) :]
+        else:
+            first = district[0] if district else said
         story = _story_after(first, found)
         if story is not None:  # "20号那里一棵大树倒了": the place, then what happened there
             head = first[len(found or "") : story]
@@ -201,6 +209,24 @@ def _described_place(text: str) -> str | None:
     return None
 
 
+def _without_taken_back(text: str) -> str:
+    """ "在望江区青苇路 哦不对 是青苇东路 金桥家园南门": a part the caller takes back in the same
+    breath is dropped where the words after the correction name a part of its kind; the rest of
+    the place, before and after, stays."""
+    pieces = SELF_CORRECTION.split(text, maxsplit=1)
+    if len(pieces) < 2:
+        return text
+    before, after = _arabic_numbers(pieces[0]), _LEAD_IN.sub("", pieces[1].strip())
+    named_again = _parts(_arabic_numbers(after))
+    if not named_again:
+        return text
+    for kind in named_again:
+        part = _parts(before).get(kind)
+        if part is not None:
+            before = f"{before[: part.start()]} {before[part.end() :]}"
+    return f"{before} {after}"
+
+
 class AddressType(SlotType):
     name = "address"
     volunteered = True
@@ -211,6 +237,7 @@ class AddressType(SlotType):
 
     def _place_answer(self, text: str) -> str | None:
         """The described place where it holds the first street address, else that address."""
+        text = _without_taken_back(text)
         described, found = _described_place(text), find_address(text)
         if described is None or (found is not None and found not in described):
             return found

@@ -13,15 +13,17 @@ _PUNCTUATION = re.compile(r"[\s，。！？；、,.!?;：:]+")
 # "不是21号", "不是康乐路": the value the caller takes back.
 _NEGATED = re.compile(r"不是[^，。,.!?！？\s是]{1,15}")
 # "…哦不对，是…", "…我说错了…": what follows is the caller's final word.
-_SELF_CORRECTION = re.compile(r"哦不对|不对不对|不对|我说错了|说错了|错了|应该是|改成|更正一下")
+SELF_CORRECTION = re.compile(
+    r"哦不对|不对不对|不对|我说错了|说错了|错了|应该是|改成|更正一下|不是\s*(?=是)"
+)
 
 
 def final_words(text: str) -> str:
     """The caller's words without what they took back: negated values dropped, and after a
     self-correction only what follows it (when something follows)."""
     kept = _NEGATED.sub(" ", text)
-    parts = [part for part in _SELF_CORRECTION.split(kept) if plain(part)]
-    if len(parts) > 1 and _SELF_CORRECTION.search(kept):
+    parts = [part for part in SELF_CORRECTION.split(kept) if plain(part)]
+    if len(parts) > 1 and SELF_CORRECTION.search(kept):
         return parts[-1]
     return kept
 

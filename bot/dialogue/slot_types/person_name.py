@@ -75,8 +75,40 @@ def _surname_of(text: str) -> str | None:
     return text[0] if text and text[0] in SURNAMES else None
 
 
+# A surname spelt by its parts ("立早章", "弓长张") or by a word holding it ("文章的章").
+_SPELT_BY_PARTS = {
+    "弓长": "张",
+    "立早": "章",
+    "耳东": "陈",
+    "口天": "吴",
+    "木子": "李",
+    "古月": "胡",
+    "双木": "林",
+    "言午": "许",
+    "禾呈": "程",
+    "草头": "黄",
+}
+_SPELT_IN_A_WORD = re.compile(rf"({_CJK})({_CJK})的({_CJK})(?=$|[\s，。,.])")
+# The same, as the words to leave out of the caller's account of the problem.
+SPELT_SURNAME = re.compile(
+    rf"(?:{'|'.join(_SPELT_BY_PARTS)}){_CJK}|"
+    rf"(?P<first>{_CJK})(?P<second>{_CJK})的(?:(?P=first)|(?P=second))(?=$|[\s，。,.])"
+)
+
+
+def _spelt(clause: str) -> str | None:
+    for parts, surname in _SPELT_BY_PARTS.items():
+        if f"{parts}{surname}" in clause:
+            return surname
+    word = _SPELT_IN_A_WORD.search(clause)
+    if word and word[3] in (word[1], word[2]):
+        return _surname_of(word[3])
+    return None
+
+
 def _name_in(clause: str) -> str | None:
-    """The name in one clause: 陈先生, 我姓陈 → 陈, 我叫陈明 → 陈明, 叫我小李 → 小李."""
+    """The name in one clause: 陈先生, 我姓陈 → 陈, 我叫陈明 → 陈明, 叫我小李 → 小李,
+    立早章 / 文章的章 → 章."""
     for match in _TITLED.finditer(clause):
         surname = _surname_of(match[1][-2:]) or _surname_of(match[1][-1:])
         if surname and match[1].endswith(surname):
@@ -84,6 +116,9 @@ def _name_in(clause: str) -> str | None:
     said = _SURNAME_SAID.search(clause)
     if said:
         return _surname_of(said[1])
+    spelt = _spelt(clause)
+    if spelt:
+        return spelt
     full = _FULL_NAME.search(clause)
     if full and not _NOT_NAMES.search(full[2]):
         name = full[2]
