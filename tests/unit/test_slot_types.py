@@ -173,6 +173,17 @@ def test_spoken_forms() -> None:
         ),
         ("昨晚刮大风 南湖区 梧桐路 二十号那里一棵大树倒了 把路全拦住了", "南湖区梧桐路20号"),
         ("工地在经开区创业大道99号 我叫王强 电话一五零 一二三四 八八九九", "经开区创业大道99号"),
+        # the place up to the first word no address holds
+        ("凤栖区樟木街 双井巷 就巷子口那一块", "凤栖区樟木街双井巷就巷子口那一块"),
+        (
+            "石桥区纺机路跟白鹭二街那个十字路口往东一点 路当间那个圆铁盖子没了",
+            "石桥区纺机路跟白鹭二街",
+        ),
+        # a date's 号 is no house number
+        (
+            "凤栖区枫林湾小区3号楼1101的 我家暖气从十一月十五号开始就不热",
+            "凤栖区枫林湾小区3号楼1101",
+        ),
         # a trailing 的 is no part of the place
         ("我是龙岗区布吉街道 吉华路丹竹头花园8栋的 我姓宁", "龙岗区布吉街道吉华路丹竹头花园8栋"),
     ],
@@ -232,6 +243,7 @@ def test_resolution_in_the_words_of_the_question(text: str, resolved: bool | Non
         # a part of the day or week with a clock says when, habit or not
         ("工地晚上十点以后还在打桩 咣咣的 就在我们小区对面", "晚上十点以后"),
         ("隔壁在搞装修 礼拜天早上七点不到就开始哐哐砸墙 我家孩子明年高考", "礼拜天早上七点不到"),
+        ("我家暖气从十一月十五号开始供暖就不热 摸着温乎乎的 屋里最多十五度", "从十一月十五号开始"),
     ],
 )
 def test_a_habit_with_a_clock_told_in_a_long_account_is_the_time(

@@ -91,6 +91,10 @@ def _arabic_numbers(text: str) -> str:
     return _CN_NUMBERED.sub(arabic, extractors.normalize_digits(text))
 
 
+# A place that ends on a street, a house number or an estate is whole as far as it goes.
+_ENDS_A_STREET = re.compile(r"(?:大道|大街|路|街|巷|弄|号|栋|幢|村|小区|花园|苑)$")
+
+
 def plausible_address(text: str) -> bool:
     return bool(_NAMED_PLACE.search(text)) and not _NOT_IN_ADDRESS.search(text)
 
@@ -105,6 +109,11 @@ def find_address(text: str) -> str | None:
                 break
             if plausible_address(found):
                 return _without_talk_before(found, clause)
+            # "凤栖区樟木街双井巷就巷…": the place up to the first word no address holds
+            talk = _NOT_IN_ADDRESS.search(found)
+            head = found[: talk.start()] if talk is not None else ""
+            if _ENDS_A_STREET.search(head) and plausible_address(head):
+                return _without_talk_before(head, clause)
             end = rest.find(found)
             rest = rest[end + len(found) :] if end >= 0 else ""
     return None
@@ -133,6 +142,8 @@ _PLACE_PIECE = re.compile(
     r"商场|市场|站|口|旁边|对面|门口|附近|交叉|拐角|后头|后面|后边|边上|那块|那边|里面|院|店|厂|场|"
     r"桥|门|底下|隔壁|斜对"
 )
+# A date's 号 is no house number ("十一月15号开始就不热").
+_DATE = re.compile(r"[\d一二三四五六七八九十]+月[\d一二三四五六七八九十]+[号日]")
 # Pieces that are another fact: a name, a phone number, a time.
 _OTHER_FACT = re.compile(
     r"姓|叫我|我叫|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
@@ -198,7 +209,7 @@ def _described_place(text: str) -> str | None:
             if (
                 _OTHER_FACT.search(following)
                 or _UNSURE.search(following)
-                or (_STORY.search(following) and not _PLACE_PIECE.search(following))
+                or (_STORY.search(following) and not _PLACE_PIECE.search(_DATE.sub("", following)))
             ):
                 break
             kept.append(_TRAILING_POINTER.sub("", following))

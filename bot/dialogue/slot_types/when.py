@@ -43,6 +43,8 @@ _CLOCK = re.compile(r"[\d一二两三四五六七八九十]+点(?:半|多|钟|�
 
 # Talk about what was said ("刚才名字没说全"): its time words tell nothing of the problem.
 _ABOUT_THE_RECORD = re.compile(r"说|名字|我姓|我叫|叫我|电话|号码|地址|门牌")
+# Since when, told in passing ("从十一月十五号开始", "从上个月起").
+_SINCE = re.compile(r"从[^\s，。,从]{1,10}?(?:开始|起|以来)")
 # A day that makes the time a one-off moment, not when the problem happens.
 _ONE_DAY = re.compile(r"昨天|今天|前天|刚才|上周|上个?(?:礼拜|星期)")
 # Said unasked, a short clause about time is the answer ("天天晚上 七点到九点半"); a long
@@ -80,6 +82,9 @@ def told_in_passing(account: str) -> str | None:
     A moment with a day ("昨天下午三点我看到…") or anything vaguer stays in the account, and
     the time question is asked."""
     for phrase in _PHRASES.split(account):
+        since = _SINCE.search(phrase)
+        if since is not None:  # "从十一月十五号开始供暖就不热": since when
+            return since[0]
         period = _HABITUAL.search(phrase) or _DAY_PART.search(phrase)
         if period is not None and _ONE_DAY.search(phrase, 0, period.start() + 1):
             continue
