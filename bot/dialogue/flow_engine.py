@@ -37,7 +37,7 @@ from bot.dialogue.slot_filling import (
 )
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.base import plain
-from bot.dialogue.slot_types.phone import continued, held_digits
+from bot.dialogue.slot_types.phone import THIS_NUMBER, continued, held_digits
 from bot.dialogue.slot_types.spelling import spell_digits
 from bot.dialogue.step_runners import NEXT, QUESTION, RUNNERS, STOP, WAIT, Answering, Outcome
 from bot.dialogue.understanding import Expectation, Understanding
@@ -208,8 +208,8 @@ class FlowSession:
             waiting and waiting.emergency_check
         ):
             return False
-        if len(plain(utterance)) < MIN_URGENT_CHARS:
-            return False
+        if len(plain(utterance)) < MIN_URGENT_CHARS or THIS_NUMBER.search(utterance):
+            return False  # an answer ("就打我现在这个手机就行"), not an account
         examples = self._behaviour.intents.emergency_examples
         return await self.effects.emergency_meant(
             utterance, examples, self.flow_set.example_accounts()

@@ -279,9 +279,8 @@ class LocalUnderstanding:
                     value = fixed
             if value is not None and value != old:
                 commands.append(Command(kind="correct_slot", slot=name, value=_as_text(value)))
-            elif value is None and any(word in said for word in SLOT_WORDS.get(slot.type, ())):
-                if CORRECTION_CUES.search(said) or extract_yes_no(said) is False:
-                    commands.append(Command(kind="clear_slot", slot=name))
+            elif value is None and _named_wrong(said, SLOT_WORDS.get(slot.type, ())):
+                commands.append(Command(kind="clear_slot", slot=name))
         return commands
 
     def _closed_answer(self, text: str, expectation: Expectation) -> list[Command]:
@@ -454,6 +453,15 @@ class LocalUnderstanding:
             )
             return said >= COVERAGE_FOR_CERTAINTY * len(short)
         return False
+
+
+def _named_wrong(said: str, words: tuple[str, ...]) -> bool:
+    """Whether the caller says this kind of value is wrong ("地址不对", "电话号码错了"), not
+    right ("地址对 电话不对" names only the number)."""
+    if not words:
+        return False
+    named = "|".join(words)
+    return bool(re.search(rf"(?:{named})(?:[^，。,\s]{{0,3}})(?:不对|错了|有误|说错|不是)", said))
 
 
 def _as_text(value: object) -> str:

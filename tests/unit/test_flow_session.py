@@ -617,6 +617,14 @@ async def test_an_emergency_meant_in_other_words_is_checked_once(flow_set: FlowS
     assert "转接" in said(await conversation.handle("是真的"))
 
 
+async def test_this_number_as_the_phone_is_no_emergency(flow_set: FlowSet) -> None:
+    # the fake reads "攒了一瓶" as an emergency: an answer naming this number is not read
+    conversation, _, _ = session(flow_set, {"我要反映个事": [cmd("start_flow", flow="complaint")]})
+    await conversation.start()
+    await conversation.handle("我要反映个事")
+    assert "紧急" not in said(await conversation.handle("就打我现在这个手机就行 攒了一瓶"))
+
+
 async def test_a_phone_number_said_in_two_turns_is_joined(flow_set: FlowSet) -> None:
     opening = "楼下烧烤店油烟太大，在南山区科技园路18号，晚上最严重，我姓李"
     conversation, _, _ = session(

@@ -347,3 +347,12 @@ def test_a_person_asked_for_and_anger_in_everyday_words(
     local: LocalUnderstanding, text: str, command: Command
 ) -> None:
     assert command in local.read(text, Expectation("menu", "main"))
+
+
+def test_a_value_called_right_is_not_cleared(local: LocalUnderstanding, flow_set: FlowSet) -> None:
+    expectation = read_back(
+        flow_set, address="望江区滨河路创业大厦9楼", contact_phone="18600327571"
+    )
+    commands = local.read("地址对 电话不对 尾号是七五幺七 不是七五七幺", expectation)
+    assert Command(kind="correct_slot", slot="contact_phone", value="18600327517") in commands
+    assert not any(c.kind == "clear_slot" and c.slot == "address" for c in commands)
