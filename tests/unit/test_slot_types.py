@@ -179,6 +179,8 @@ def test_spoken_forms() -> None:
             "石桥区纺机路跟白鹭二街那个十字路口往东一点 路当间那个圆铁盖子没了",
             "石桥区纺机路跟白鹭二街",
         ),
+        # the district said right before the place found
+        ("桐湾区文化宫广场旁边 一个二楼的门面 叫什么康 记不住了", "桐湾区文化宫广场旁边一个2楼"),
         # a date's 号 is no house number
         (
             "凤栖区枫林湾小区3号楼1101的 我家暖气从十一月十五号开始就不热",

@@ -108,7 +108,7 @@ def find_address(text: str) -> str | None:
             if found is None:
                 break
             if plausible_address(found):
-                return _without_talk_before(found, clause)
+                return _without_talk_before(_with_district_before(found, rest), clause)
             # "凤栖区樟木街双井巷就巷…": the place up to the first word no address holds
             talk = _NOT_IN_ADDRESS.search(found)
             head = found[: talk.start()] if talk is not None else ""
@@ -117,6 +117,13 @@ def find_address(text: str) -> str | None:
             end = rest.find(found)
             rest = rest[end + len(found) :] if end >= 0 else ""
     return None
+
+
+def _with_district_before(found: str, said: str) -> str:
+    """The district said right before the place the extractor found ("桐湾区文化宫广场…")."""
+    before = said[: said.find(found)] if found in said else ""
+    district = _DISTRICT_BEFORE.search(before)
+    return f"{district[0]}{found}" if district else found
 
 
 def _without_talk_before(found: str, clause: str) -> str:
@@ -149,6 +156,9 @@ _OTHER_FACT = re.compile(
     r"姓|叫我|我叫|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
 )
 # A district, and the area in it the caller names ("盐田区沙头角这边的").
+_DISTRICT_BEFORE = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[在是到]))[\u4e00-\u9fff]{2,3}(?:区|县)$"
+)
 # A district at the end of what the caller was saying ("车都停在望江区").
 _DISTRICT_SAID = re.compile(r"(?<=[在是到])[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)$")
 _DISTRICT = re.compile(
