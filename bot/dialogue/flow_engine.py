@@ -33,6 +33,7 @@ from bot.dialogue.slot_filling import (
     store_values,
     take_this_number,
     take_trigger,
+    tells_the_problem,
     withdraw,
 )
 from bot.dialogue.slot_types import slot_type
@@ -46,28 +47,10 @@ from bot.flows.model import ActionStep, AnswerStep, CollectStep, ConfirmStep, Fl
 from bot.flows.templates import render
 from bot.knowledge.answers import KnowledgeAnswer
 
-# Answers to these slot types are contact details or closed answers, not the problem.
-NOT_ACCOUNT = {
-    "phone",
-    "id_card",
-    "person_name",
-    "yes_no",
-    "resolution",
-    "satisfaction",
-    # stored in fields of their own
-    "address",
-    "when",
-}
-# Slots whose answer is kept out of the account unless it is not an answer at all.
-TOLD_ELSEWHERE = {"address", "when"}
 # Readings that already say what the words are about (a relative answering "他住院了").
 NOT_URGENT_READINGS = {"emergency", "relative", "busy", "request_human", "escalate"}
 # Words shorter than this are answers, not an account that could tell an emergency.
 MIN_URGENT_CHARS = 10
-# An answer this much of which is a place or a time is that value, not the problem told.
-PLAIN_ANSWER_SHARE = 0.6
-# A turn that corrects what was said before is about the record, not the problem.
-CORRECTING = {"correct_slot", "clear_slot"}
 HISTORY_TURNS = 4
 MAX_YES_NO_RETRIES = 2
 
@@ -196,7 +179,9 @@ class FlowSession:
         state.heard.append(utterance)
         if await self._urgent_by_meaning(utterance, commands):
             commands.append(Command(kind="emergency", value="possible"))
-        if self._tells_the_problem(expectation, utterance, commands):
+        if expectation.slot is not QUESTION and tells_the_problem(
+            state.frame, expectation, utterance, commands, self._today()
+        ):
             capture_account(state.frame, utterance, self._today())
         return await self._apply(commands, utterance)
 
@@ -214,29 +199,6 @@ class FlowSession:
         return await self.effects.emergency_meant(
             utterance, examples, self.flow_set.example_accounts()
         )
-
-    def _tells_the_problem(
-        self, expectation: Expectation, utterance: str, commands: list[Command]
-    ) -> bool:
-        """Whether an answer adds to the caller's account: the problem told in answer to
-        another question ("他家天天拍球" when asked where) does; a plain place or time, asked
-        for or not ("天天晚上" to the category question), and a correction do not."""
-        slot = expectation.slot
-        if expectation.awaiting != "slot" or slot is None or slot is QUESTION:
-            return False
-        if any(c.kind in CORRECTING for c in commands):
-            return False
-        if slot.type in TOLD_ELSEWHERE:
-            return slot_type(slot).answer_value(utterance, slot, self._today()) is None
-        if slot.type in NOT_ACCOUNT:
-            return False
-        slots = self.state.frame.flow.slots
-        placed = sum(
-            len(plain(c.value or ""))
-            for c in commands
-            if c.kind == "set_slot" and c.slot in slots and slots[c.slot].type in TOLD_ELSEWHERE
-        )
-        return placed < PLAIN_ANSWER_SHARE * len(plain(utterance))
 
     async def handle_dtmf(self, digits: str) -> list[Reply]:
         """Keypad input: a slot's key for a closed answer, a number typed and ended by #,

@@ -15,9 +15,11 @@ from bot.dialogue.session_state import FlowFrame
 from bot.dialogue.slot_types import slot_type
 from bot.dialogue.slot_types.account import account_clauses
 from bot.dialogue.slot_types.address import corrected_address
+from bot.dialogue.slot_types.base import plain
 from bot.dialogue.slot_types.enum import named_values
 from bot.dialogue.slot_types.person_name import NAME_WITHHELD
 from bot.dialogue.slot_types.phone import THIS_NUMBER, corrected_phone
+from bot.dialogue.understanding import Expectation
 
 # Answers chosen from a closed set, which the caller's words cannot be searched for.
 CLOSED_TYPES = frozenset({"enum", "yes_no", "resolution", "satisfaction"})
@@ -130,3 +132,51 @@ def capture_account(frame: FlowFrame, utterance: str, today: dt.date) -> None:
                 kind = slot_type(slot)
                 words = next(c for c in frame.account if kind.extract(c, slot, today))
                 frame.store(name, value, words)
+
+
+# Answers to these slot types are contact details or closed answers, not the problem.
+NOT_ACCOUNT = {
+    "phone",
+    "id_card",
+    "person_name",
+    "yes_no",
+    "resolution",
+    "satisfaction",
+    # stored in fields of their own
+    "address",
+    "when",
+}
+# Slots whose answer is kept out of the account unless it is not an answer at all.
+TOLD_ELSEWHERE = {"address", "when"}
+# An answer this much of which is a place or a time is that value, not the problem told.
+PLAIN_ANSWER_SHARE = 0.6
+# A turn that corrects what was said before is about the record, not the problem.
+CORRECTING = {"correct_slot", "clear_slot"}
+
+
+def tells_the_problem(
+    frame: FlowFrame,
+    expectation: Expectation,
+    utterance: str,
+    commands: list[Command],
+    today: dt.date,
+) -> bool:
+    """Whether an answer adds to the caller's account: the problem told in answer to another
+    question ("他家天天拍球" when asked where) does; a plain place or time, asked for or not
+    ("天天晚上" to the category question), and a correction do not."""
+    slot = expectation.slot
+    if expectation.awaiting != "slot" or slot is None:
+        return False
+    if any(c.kind in CORRECTING for c in commands):
+        return False
+    if slot.type in TOLD_ELSEWHERE:
+        return slot_type(slot).answer_value(utterance, slot, today) is None
+    if slot.type in NOT_ACCOUNT:
+        return False
+    slots = frame.flow.slots
+    placed = sum(
+        len(plain(c.value or ""))
+        for c in commands
+        if c.kind == "set_slot" and c.slot in slots and slots[c.slot].type in TOLD_ELSEWHERE
+    )
+    return placed < PLAIN_ANSWER_SHARE * len(plain(utterance))
