@@ -82,9 +82,11 @@ SPOKEN_EMERGENCIES = (
 )
 
 
-# Smoke that is pollution, not fire: a chimney or an exhaust pipe (环境卫生, not 119).
+# Smoke that is pollution, not fire: a chimney or an exhaust pipe, or smoke every day (a fire
+# is not a habit) — also when a recogniser spells 烟囱 as "烟,聪" (环境卫生, not 119).
 _ORDINARY_SMOKE = re.compile(
-    r"(?:烟囱|排气管|尾气|柴油车|货车|渣土车)[^，。,！!]{0,6}冒(?:黑|白)?烟"
+    r"(?:烟囱|排气管|尾气|柴油车|货车|渣土车)[^，。,！!]{0,6}冒(?:黑|白)?烟|"
+    r"(?:天天|每天|老是|总是|经常)[^，。,！!]{0,3}冒(?:黑|白)?烟"
 )
 
 

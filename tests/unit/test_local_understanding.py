@@ -82,7 +82,14 @@ def test_emergencies_in_plain_words(local: LocalUnderstanding, text: str) -> Non
     ]
 
 
-@pytest.mark.parametrize("text", ["我们家附近有个厂子 烟囱天天冒黑烟 阳台晒的衣服都黑了"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们家附近有个厂子 烟囱天天冒黑烟 阳台晒的衣服都黑了",
+        # as Whisper base heard it on a real call: 烟囱 → 烟,聪
+        "我们家附近有个厂子烟,聪天天冒黑烟洋台帅的衣服都黑了",
+    ],
+)
 def test_smoke_from_a_chimney_is_pollution_not_fire(local: LocalUnderstanding, text: str) -> None:
     assert local.read(text, Expectation("menu", "main")) == [
         Command(kind="start_flow", flow="complaint")
