@@ -29,6 +29,8 @@ from bot.redis_guard import connect
 from bot.tickets.store import TicketStore
 
 UnderstandingKind = Literal["local", "llm"]
+# Words read once at start-up so the designer's texts are embedded before the first call.
+WARMING = "预热"
 
 
 class DialogueService:
@@ -115,12 +117,20 @@ class DialogueService:
         return self._understanding_for[1]
 
     async def warm_up(self) -> None:
-        """Start supervising the embedded LLM and prefill its prompt cache."""
+        """Start supervising the embedded LLM and prefill its prompt cache; embed the flows'
+        example accounts and emergencies, so the first caller does not wait for it (≈ 2 s)."""
         if self.llm_server is not None:
             self.llm_server.supervise()
-        understanding = self._understanding(self.flows.current())
+        flow_set = self.flows.current()
+        understanding = self._understanding(flow_set)
         if isinstance(understanding, LLMUnderstanding):
             await understanding.warm_up()
+        examples = flow_set.behaviour.intents.emergency_examples
+        await self.effects.emergency_meant(WARMING, examples, flow_set.example_accounts())
+        for flow in flow_set.flows.values():
+            for slot in flow.slots.values():
+                if slot.infer_from_account and slot.values:
+                    await self.effects.closest_value(slot.values, WARMING, slot.examples)
 
     async def close(self) -> None:
         await self.effects.close()
