@@ -67,6 +67,11 @@ def read_back(flow_set: FlowSet, **filled: str) -> Expectation:
             Command(kind="ask_knowledge", question="公司裁员把我裁了 失业金能领几个月啊"),
         ),
         ("我们小区的垃圾桶都满出来了 好几天没人拉", Command(kind="start_flow", flow="complaint")),
+        # unpaid work told as a story with "咋整": a problem to report, not a policy question
+        (
+            "俺这事儿不知道咋整 老板一分钱没给 人都找不着了",
+            Command(kind="start_flow", flow="complaint"),
+        ),
     ],
 )
 def test_menu_routing(local: LocalUnderstanding, text: str, command: Command) -> None:
