@@ -122,7 +122,7 @@ def find_address(text: str) -> str | None:
 def _with_district_before(found: str, said: str) -> str:
     """The district said right before the place the extractor found ("桐湾区文化宫广场…")."""
     before = said[: said.find(found)] if found in said else ""
-    district = _DISTRICT_BEFORE.search(before)
+    district = _DISTRICT_AT_END.search(before)
     return f"{district[0]}{found}" if district else found
 
 
@@ -156,11 +156,11 @@ _OTHER_FACT = re.compile(
     r"姓|叫我|我叫|电话|手机|号码|\d{5,}|点钟|几点|时候|[早晚]上|天天|每天|月份|礼拜|星期"
 )
 # A district, and the area in it the caller names ("盐田区沙头角这边的").
-_DISTRICT_BEFORE = re.compile(
-    r"(?:(?<![\u4e00-\u9fff])|(?<=[在是到]))[\u4e00-\u9fff]{2,3}(?:区|县)$"
+# A district at the end of what the caller was saying ("桐湾区" before the place found, "车都停在
+# 望江区"): on its own, or after 在 / 是 / 到.
+_DISTRICT_AT_END = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[在是到]))[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)$"
 )
-# A district at the end of what the caller was saying ("车都停在望江区").
-_DISTRICT_SAID = re.compile(r"(?<=[在是到])[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)$")
 _DISTRICT = re.compile(
     r"[\u4e00-\u9fff]{2,4}(?:区|县|市|镇)(?:[\u4e00-\u9fff]{2,3}(?=这边|那边|这块|那块))?"
     r"(?:这边|那边|这块|那块)?的?"
@@ -195,7 +195,7 @@ def _described_place(text: str) -> str | None:
         found = find_address(piece)
         # A piece that ends with the district ("车都停在望江区"): the place starts there.
         said = _LEAD_IN.sub("", piece)
-        district = _DISTRICT.fullmatch(said) or _DISTRICT_SAID.search(said)
+        district = _DISTRICT.fullmatch(said) or _DISTRICT_AT_END.search(said)
         if found is None and district is None:
             continue
         if found and found in piece:
